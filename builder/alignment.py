@@ -130,7 +130,7 @@ class Alignment:
             yield tos[k], tos[k + 1], ros[k], ros[k + 1]
 
     def replacements(self) -> list[tuple[int, int, int, int]]:
-        """The segments that are not identity runs: where normalization changed text."""
+        """Segments whose two sides differ in length (one-for-one substitutions need none)."""
         return [s for s in self.segments() if s[1] - s[0] != s[3] - s[2]]
 
     def is_strict(self) -> bool:

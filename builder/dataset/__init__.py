@@ -1,0 +1,1 @@
+"""Adapters that turn files into the dataset: readers, splits, Parquet writer, card, push."""

@@ -1,0 +1,212 @@
+"""Read input documents from folders and files, streaming, one document at a time.
+
+A folder is scanned recursively (in sorted order, so builds are deterministic)
+for ``.txt`` (one document per file, id from the file name), ``.jsonl``,
+``.jsonl.gz`` and ``.parquet`` (one document per row, with a ``text`` column and
+optional ``id``, ``url`` and ``source``). A ``metadata.jsonl`` at a folder's
+root follows the Hugging Face folder convention: rows with ``file_name`` give
+the ``source``/``url`` (and optionally ``id``) of that folder's ``.txt`` files.
+
+Nothing is dropped silently: a document that cannot be read or decoded is
+yielded as a :class:`Rejection` with its reason, so the build can count it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.normalize import UndecodableInputError, decode_bytes
+
+__all__ = [
+    "DOCUMENT_SUFFIXES",
+    "InputDocument",
+    "InputError",
+    "Rejection",
+    "iter_documents",
+    "list_input_files",
+]
+
+DOCUMENT_SUFFIXES: tuple[str, ...] = (".txt", ".jsonl", ".jsonl.gz", ".parquet")
+METADATA_FILE = "metadata.jsonl"
+
+
+class InputError(ValueError):
+    """The inputs cannot be used at all (missing path, unsupported file type)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputDocument:
+    id: str
+    raw_text: str
+    path: str
+    source: str = ""
+    url: str = ""
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    id: str
+    path: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "path": self.path, "reason": self.reason}
+
+
+def _suffix(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in DOCUMENT_SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    return None
+
+
+def list_input_files(paths: Sequence[str | Path]) -> list[Path]:
+    """Every document file named by ``paths``, folders expanded, in a stable order."""
+    files: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and _suffix(p) and p.name != METADATA_FILE
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise InputError(f"{path}: no {', '.join(DOCUMENT_SUFFIXES)} files in this folder")
+            files.extend(found)
+        elif path.is_file():
+            if not _suffix(path):
+                raise InputError(
+                    f"{path}: unsupported file type; expected one of {', '.join(DOCUMENT_SUFFIXES)}"
+                )
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return files
+
+
+def _folder_metadata(paths: Sequence[str | Path]) -> dict[Path, dict[str, Any]]:
+    """``metadata.jsonl`` rows of the given folders, keyed by the file they describe."""
+    table: dict[Path, dict[str, Any]] = {}
+    for given in paths:
+        folder = Path(given)
+        meta = folder / METADATA_FILE
+        if not (folder.is_dir() and meta.is_file()):
+            continue
+        for line_no, line in enumerate(meta.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                table[(folder / row["file_name"]).resolve()] = row
+            except (json.JSONDecodeError, KeyError, TypeError) as err:
+                raise InputError(f"{meta}:{line_no}: bad metadata row ({err})") from err
+    return table
+
+
+def iter_documents(
+    paths: Sequence[str | Path], *, max_bytes: int = 64 * 1024 * 1024
+) -> Iterator[InputDocument | Rejection]:
+    """Yield every input document, or a :class:`Rejection` saying why it could not be read."""
+    files = list_input_files(paths)
+    metadata = _folder_metadata(paths)
+    for path in files:
+        suffix = _suffix(path)
+        if suffix == ".txt":
+            yield _read_txt(path, metadata.get(path.resolve(), {}), max_bytes)
+        elif suffix in (".jsonl", ".jsonl.gz"):
+            yield from _read_jsonl(path, max_bytes)
+        else:
+            yield from _read_parquet(path, max_bytes)
+
+
+def _read_txt(path: Path, meta: dict[str, Any], max_bytes: int) -> InputDocument | Rejection:
+    doc_id = str(meta.get("id") or path.stem)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Rejection(doc_id, str(path), f"too large: {size} bytes > limit {max_bytes}")
+        data = path.read_bytes()
+    except OSError as err:
+        return Rejection(doc_id, str(path), f"unreadable file: {err.strerror or err}")
+    try:
+        decoded = decode_bytes(data)
+    except UndecodableInputError as err:
+        return Rejection(doc_id, str(path), f"undecodable: {err}")
+    return InputDocument(
+        id=doc_id,
+        raw_text=decoded.text,
+        path=str(path),
+        source=str(meta.get("source") or ""),
+        url=str(meta.get("url") or ""),
+        encoding=decoded.encoding,
+    )
+
+
+def _row_document(
+    row: Any, default_id: str, path: Path, max_bytes: int
+) -> InputDocument | Rejection:
+    if not isinstance(row, dict):
+        return Rejection(default_id, str(path), "row is not an object")
+    doc_id = str(row.get("id") if row.get("id") not in (None, "") else default_id)
+    text = row.get("text")
+    if not isinstance(text, str):
+        return Rejection(doc_id, str(path), "missing or non-string 'text' field")
+    if len(text) * 4 > max_bytes and len(text.encode("utf-8")) > max_bytes:
+        return Rejection(doc_id, str(path), f"too large: text over limit {max_bytes} bytes")
+    return InputDocument(
+        id=doc_id,
+        raw_text=text,
+        path=str(path),
+        source=str(row.get("source") or ""),
+        url=str(row.get("url") or ""),
+        encoding="utf-8",
+    )
+
+
+def _read_jsonl(path: Path, max_bytes: int) -> Iterator[InputDocument | Rejection]:
+    stem = path.name.removesuffix(".gz").removesuffix(".jsonl")
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            for line_no, line in enumerate(handle, 1):
+                default_id = f"{stem}:{line_no}"
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                    yield Rejection(default_id, str(path), f"invalid JSON line: {err}")
+                    continue
+                yield _row_document(row, default_id, path, max_bytes)
+    except (OSError, EOFError) as err:
+        yield Rejection(f"{stem}:*", str(path), f"unreadable file: {err}")
+
+
+def _read_parquet(path: Path, max_bytes: int) -> Iterator[InputDocument | Rejection]:
+    import pyarrow.parquet as pq
+
+    stem = path.name.removesuffix(".parquet")
+    try:
+        parquet = pq.ParquetFile(path)
+    except (OSError, ValueError) as err:
+        yield Rejection(f"{stem}:*", str(path), f"unreadable parquet file: {err}")
+        return
+    names = set(parquet.schema_arrow.names)
+    if "text" not in names:
+        yield Rejection(f"{stem}:*", str(path), "parquet file has no 'text' column")
+        return
+    columns = [c for c in ("id", "text", "url", "source") if c in names]
+    row_no = 0
+    for batch in parquet.iter_batches(batch_size=1024, columns=columns):
+        for row in batch.to_pylist():
+            row_no += 1
+            yield _row_document(row, f"{stem}:{row_no}", path, max_bytes)
