@@ -37,6 +37,9 @@ def _progress_enabled() -> bool:
 def _cmd_build(args: argparse.Namespace) -> int:
     from builder.dataset.build import BuildOptions, build_dataset
 
+    if args.num_proc < 1 or args.shard_size_mb <= 0:
+        print("error: --num-proc must be ≥ 1 and --shard-size-mb > 0", file=sys.stderr)
+        return EXIT_USAGE
     seeds_build = args.input is None
     inputs = tuple(args.input) if args.input else (DEFAULT_SEEDS,)
     if seeds_build and not DEFAULT_SEEDS.is_dir():
@@ -62,14 +65,27 @@ def _cmd_build(args: argparse.Namespace) -> int:
         labels=args.labels,
         gold_path=gold,
         corpus_signal=not args.no_corpus_signal,
+        num_proc=args.num_proc,
+        shard_bytes=int(args.shard_size_mb * 1024 * 1024),
     )
     bar = None
+    progress = None
     if _progress_enabled():
+        import time
+
         from tqdm import tqdm
 
-        bar = tqdm(unit="doc", desc="build", file=sys.stderr)
+        bar = tqdm(unit="doc", desc="build", file=sys.stderr, dynamic_ncols=True)
+        started, done_bytes = time.perf_counter(), [0]
+
+        def progress(docs: int, size: int) -> None:
+            done_bytes[0] += size
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix_str(f"{done_bytes[0] / elapsed / 1e6:.1f} MB/s", refresh=False)
+            bar.update(docs)
+
     try:
-        report = build_dataset(options, progress=bar.update if bar else None)
+        report = build_dataset(options, progress=progress)
     finally:
         if bar:
             bar.close()
@@ -172,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="gold span file (standoff JSONL); default for the seeds: the packaged one")
     build.add_argument("--no-corpus-signal", action="store_true",
                        help="skip the second pass that labels lines repeated across a site's documents")
+    build.add_argument("--num-proc", type=int, default=1, metavar="N",
+                       help="worker processes for normalizing and labeling (default: 1)")
+    build.add_argument("--shard-size-mb", type=float, default=256.0, metavar="MB",
+                       help="target size of one Parquet shard (default: 256)")
     build.set_defaults(func=_cmd_build)
 
     push = sub.add_parser(

@@ -34,9 +34,31 @@ class ProcessedDocument:
     edit_counts: dict[str, int] = field(default_factory=dict)
     encoding: str = "utf-8"
 
-    def with_spans(self, spans: Sequence[Span]) -> ProcessedDocument:
+    def with_spans(self, spans: Sequence[Span], label_source: str | None = None) -> ProcessedDocument:
         """A copy with ``spans`` replacing the current ones (sorted)."""
-        return replace(self, spans=tuple(sorted(spans)))
+        return replace(
+            self, spans=tuple(sorted(spans)), label_source=label_source or self.label_source
+        )
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ProcessedDocument:
+        """Inverse of :meth:`to_record` (the raw offsets of spans are recomputed on output)."""
+        alignment = record["alignment"]
+        stats = record["normalization"]
+        return cls(
+            id=record["id"],
+            source=record["source"],
+            url=record["url"],
+            raw_text=record["raw_text"],
+            text=record["text"],
+            alignment=Alignment(alignment["text_offsets"], alignment["raw_offsets"]),
+            spans=tuple(
+                Span(s["start"], s["end"], LABEL_NAMES[s["label"]], s["rule"]) for s in record["spans"]
+            ),
+            label_source=record["label_source"],
+            edit_counts=dict(stats["edits"]),
+            encoding=stats["encoding"],
+        )
 
     def to_record(self) -> dict[str, Any]:
         """The row as the dataset stores it (see :data:`builder.schema.FEATURES`)."""

@@ -1,30 +1,50 @@
 """Build the dataset: read inputs, run the per-document core, split, write, document.
 
-The build is deterministic: inputs are read in sorted order, splits come from
-hashes of group keys, rows are written sorted by id, and the card holds only
-figures computed from the rows (no timestamps), so building twice gives the
-same files.
+The build streams, so memory does not grow with the corpus:
+
+1. **Pass 1** reads documents in batches and runs :func:`process_document` on
+   them (in ``num_proc`` worker processes when asked). Finished rows go to a
+   spool Parquet file inside the staging folder; rejections go straight to
+   ``rejected.jsonl``; line hashes feed the corpus signal.
+2. The split of each source group is decided (see :mod:`builder.dataset.splits`).
+3. **Pass 2** streams the spool back, adds the corpus-signal spans, applies
+   gold annotations, and writes each row to its split's shards, rotating at
+   ``shard_bytes``. Card figures are accumulated on the way.
+
+Everything is written under a staging folder and moved into place only when
+all of it succeeded. The build is deterministic: inputs are read in sorted
+order, workers return results in input order, splits come from hashes, and
+the card holds no timestamps.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import multiprocessing
 import os
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from builder.dataset.card import CardFacts, render_card
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from builder.dataset.card import CardAccumulator, render_card
+from builder.dataset.gold import GoldIndex
 from builder.dataset.output import StagedOutput
 from builder.dataset.parquet import ShardWriter, WrittenFile, shard_name
 from builder.dataset.readers import InputDocument, Rejection, iter_documents
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
 from builder.document import ProcessedDocument, process_document
+from builder.schema import FEATURES
 
 __all__ = ["BuildOptions", "BuildReport", "build_dataset"]
 
-Progress = Callable[[int], None]
+#: progress callback: (documents done, input bytes done)
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,10 @@ class BuildOptions:
     corpus_signal: bool = True
     ratios: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATIOS))
     pretty_name: str = "zh-web-boilerplate"
+    num_proc: int = 1
+    batch_size: int = 64
+    #: target size of one Parquet shard, in Arrow bytes
+    shard_bytes: int = 256 * 1024 * 1024
 
 
 @dataclass
@@ -49,8 +73,9 @@ class BuildReport:
     read: int = 0
     written: int = 0
     rejected: int = 0
+    input_bytes: int = 0
     split_sizes: dict[str, int] = field(default_factory=dict)
-    rejections: list[Rejection] = field(default_factory=list)
+    rejection_reasons: dict[str, int] = field(default_factory=dict)
     files: list[WrittenFile] = field(default_factory=list)
     evaluation_table: str | None = None
 
@@ -59,110 +84,288 @@ class BuildReport:
 
     def summary(self) -> str:
         sizes = ", ".join(f"{s}={n}" for s, n in self.split_sizes.items())
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(self.rejection_reasons.items()))
         return (
             f"read {self.read} documents: written {self.written} ({sizes}), "
-            f"rejected {self.rejected}"
+            f"rejected {self.rejected}" + (f" ({reasons})" if reasons else "")
         )
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "written": self.written,
+            "rejected": self.rejected,
+            "split_sizes": self.split_sizes,
+            "rejection_reasons": dict(sorted(self.rejection_reasons.items())),
+            "files": [{"path": f"data/{w.path.name}", "rows": w.num_examples} for w in self.files],
+        }
 
-def _process(item: InputDocument) -> ProcessedDocument:
-    return process_document(
-        item.raw_text,
-        doc_id=item.id,
-        source=item.source,
-        url=item.url,
-        encoding=item.encoding,
-    )
+
+# -- pass 1: the per-document core, possibly in worker processes ---------------
+
+#: Spool rows are dataset rows plus the hashes of their distinct lines, which
+#: the workers compute so that the corpus signal costs the main process little.
+LINE_HASHES = "_line_hashes"
+SPOOL_SCHEMA = FEATURES.arrow_schema.append(pa.field(LINE_HASHES, pa.list_(pa.uint64())))
+
+
+def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatch | None, list[Rejection], int]:
+    """Run the core on a batch: spool rows as Arrow, the batch's rejections, its UTF-8 size.
+
+    Shared by the local worker pool and the datatrove step, so both produce
+    the same spool.
+    """
+    from builder.labeling.corpus_signal import line_hash
+
+    records: list[dict[str, Any]] = []
+    rejections: list[Rejection] = []
+    size = 0
+    for item in items:
+        if isinstance(item, Rejection):
+            rejections.append(item)
+            continue
+        size += len(item.raw_text.encode("utf-8", "surrogatepass"))
+        try:
+            doc = process_document(
+                item.raw_text, doc_id=item.id, source=item.source, url=item.url,
+                encoding=item.encoding,
+            )
+        except Exception as err:  # noqa: BLE001 - one bad document must not sink the build
+            rejections.append(Rejection(item.id, item.path, f"processing failed: {type(err).__name__}: {err}"))
+            continue
+        if not doc.text.strip():
+            rejections.append(Rejection(item.id, item.path, "empty after normalization"))
+            continue
+        record = doc.to_record()
+        record[LINE_HASHES] = (
+            sorted({line_hash(line) for line in doc.text.split("\n") if line.strip()})
+            if doc.source else []
+        )
+        records.append(record)
+    batch = pa.RecordBatch.from_pylist(records, schema=SPOOL_SCHEMA) if records else None
+    return batch, rejections, size
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _map_batches(
+    batches: Iterator[list[InputDocument | Rejection]], num_proc: int
+) -> Iterator[tuple[pa.RecordBatch | None, list[Rejection], int]]:
+    if num_proc <= 1:
+        yield from map(process_batch, batches)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(num_proc) as pool:
+        # imap keeps input order, which keeps the build deterministic
+        yield from pool.imap(process_batch, batches, chunksize=1)
+
+
+def _id_hash(doc_id: str) -> bytes:
+    return hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest()
+
+
+class RejectionLog:
+    """Appends rejections to ``rejected.jsonl`` and counts them by reason."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.count = 0
+        self.reasons: dict[str, int] = {}
+
+    def add(self, rejection: Rejection) -> None:
+        self.count += 1
+        reason = rejection.reason.split(":")[0]
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        self._handle.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+# -- the build -----------------------------------------------------------------
 
 
 def build_dataset(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
-    """Run the whole build; raise on unusable inputs or stale gold, record bad documents."""
-    from builder.labeling import RepeatedLineSignal
-    from builder.labeling.evaluate import evaluate_spans, format_report
-    from builder.dataset.gold import GoldIndex
-
-    report = BuildReport()
-    docs: dict[str, ProcessedDocument] = {}
-    for item in iter_documents(options.inputs, max_bytes=options.max_doc_bytes):
-        report.read += 1
-        if progress:
-            progress(1)
-        if isinstance(item, Rejection):
-            report.rejections.append(item)
-            continue
-        if item.id in docs:
-            report.rejections.append(Rejection(item.id, item.path, "duplicate id"))
-            continue
-        doc = _process(item)
-        if not doc.text.strip():
-            report.rejections.append(Rejection(item.id, item.path, "empty after normalization"))
-            continue
-        docs[item.id] = doc
-
-    if options.corpus_signal and len(docs) > 1:
-        signal = RepeatedLineSignal()
-        for doc in docs.values():
-            signal.observe(doc.source, doc.text)
-        for doc_id, doc in docs.items():
-            docs[doc_id] = doc.with_spans(signal.apply(doc.source, doc.text, list(doc.spans)))
-
-    gold = GoldIndex.load(options.gold_path) if options.gold_path else GoldIndex.empty()
-    evaluation_pairs = []
-    for doc_id, doc in list(docs.items()):
-        gold_spans = gold.spans_for(doc_id, doc.text)
-        if gold_spans is None:
-            continue
-        evaluation_pairs.append((doc.text, gold_spans, list(doc.spans)))
-        if options.labels == "auto":
-            docs[doc_id] = ProcessedDocument(
-                **{**_fields(doc), "spans": tuple(sorted(gold_spans)), "label_source": "gold"}
-            )
-    evaluation = evaluate_spans(evaluation_pairs) if evaluation_pairs else None
-    report.evaluation_table = format_report(evaluation) if evaluation else None
-
-    assignment = assign_splits({group_key(d.source, d.id) for d in docs.values()}, options.ratios)
-    by_split: dict[str, list[ProcessedDocument]] = {s: [] for s in SPLITS}
-    for doc in docs.values():
-        by_split[assignment[group_key(doc.source, doc.id)]].append(doc)
-
-    report.rejected = len(report.rejections)
-    report.written = len(docs)
+    """Run the whole build on this machine; raise on unusable inputs or stale gold."""
     with StagedOutput(options.output_dir) as stage:
-        data_dir = stage.path / "data"
-        data_dir.mkdir()
-        for split in SPLITS:
-            rows = sorted(by_split[split], key=lambda d: d.id)
-            report.split_sizes[split] = len(rows)
-            if not rows:
-                continue
-            writer = ShardWriter(data_dir / shard_name(split, 0, 1))
-            writer.write(d.to_record() for d in rows)
-            report.files.append(writer.close())
-        with open(stage.path / "rejected.jsonl", "w", encoding="utf-8") as handle:
-            for rejection in report.rejections:
-                handle.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
-        facts = CardFacts.collect(
-            pretty_name=options.pretty_name,
-            splits=by_split,
-            files=report.files,
-            rejections=report.rejections,
-            read=report.read,
-            evaluation=evaluation,
-            evaluation_table=report.evaluation_table,
+        rejections = RejectionLog(stage.path / "rejected.jsonl")
+        spool_path = stage.path / "spool" / "local.parquet"
+        spool_path.parent.mkdir()
+        read = input_bytes = 0
+        with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
+            inputs = iter_documents(options.inputs, max_bytes=options.max_doc_bytes)
+            for batch, rejected, size in _map_batches(
+                _batched(inputs, options.batch_size), options.num_proc
+            ):
+                done = len(rejected) + (batch.num_rows if batch is not None else 0)
+                read += done
+                input_bytes += size
+                for rejection in rejected:
+                    rejections.add(rejection)
+                if batch is not None:
+                    spool.write_batch(batch)
+                if progress:
+                    progress(done, size)
+        report = finalize_build(
+            options, stage.path, [spool_path], rejections, read=read, input_bytes=input_bytes
         )
-        card = render_card(facts)
-        (stage.path / "README.md").write_text(card, encoding="utf-8")
-    if options.card_copy is not None:
-        tmp = options.card_copy.with_name(f".{options.card_copy.name}.tmp-{os.getpid()}")
-        tmp.write_text(card, encoding="utf-8")
-        os.replace(tmp, options.card_copy)
-    assert report.reconciles(), "every document is either written or rejected"
+    _copy_card(options, stage)
     return report
 
 
-def _fields(doc: ProcessedDocument) -> dict[str, object]:
-    return {name: getattr(doc, name) for name in doc.__slots__}  # type: ignore[attr-defined]
+def finalize_build(
+    options: BuildOptions,
+    staging: Path,
+    spool_files: list[Path],
+    rejections: RejectionLog,
+    *,
+    read: int,
+    input_bytes: int,
+) -> BuildReport:
+    """From spool files to the dataset: dedupe, corpus signal, splits, shards, card.
+
+    Runs in one process after pass 1, wherever pass 1 ran (local pool or
+    datatrove executor). Writes into ``staging``; the caller moves it into place.
+    """
+    from builder.labeling import RepeatedLineSignal
+    from builder.labeling.evaluate import evaluate_spans, format_report
+
+    report = BuildReport(read=read, input_bytes=input_bytes)
+    gold = GoldIndex.load(options.gold_path) if options.gold_path else GoldIndex.empty()
+    signal = RepeatedLineSignal() if options.corpus_signal else None
+
+    # scan: duplicate ids, source groups and line statistics, from small columns only
+    seen_ids: set[bytes] = set()
+    duplicates: set[tuple[int, int]] = set()
+    groups: set[str] = set()
+    for file_no, path in enumerate(spool_files):
+        row_no = 0
+        columns = ["id", "source"] + ([LINE_HASHES] if signal else [])
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096, columns=columns):
+            ids = batch.column("id").to_pylist()
+            sources = batch.column("source").to_pylist()
+            hashes = batch.column(LINE_HASHES).to_pylist() if signal else None
+            for i, (doc_id, source) in enumerate(zip(ids, sources)):
+                h = _id_hash(doc_id)
+                if h in seen_ids:
+                    duplicates.add((file_no, row_no + i))
+                    rejections.add(Rejection(doc_id, str(path.name), "duplicate id"))
+                    continue
+                seen_ids.add(h)
+                groups.add(group_key(source, doc_id))
+                if signal is not None and source and hashes is not None:
+                    signal.observe_hashes(source, hashes[i])
+            row_no += len(ids)
+    del seen_ids
+
+    assignment = assign_splits(groups, options.ratios)
+    writers = _SplitWriters(staging / "data", options.shard_bytes)
+    card = CardAccumulator(pretty_name=options.pretty_name)
+    evaluation_pairs: list[tuple[str, list, list]] = []
+    for file_no, path in enumerate(spool_files):
+        row_no = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=options.batch_size):
+            for i, record in enumerate(batch.drop_columns([LINE_HASHES]).to_pylist()):
+                if (file_no, row_no + i) in duplicates:
+                    continue
+                doc = ProcessedDocument.from_record(record)
+                if signal is not None and doc.source:
+                    doc = doc.with_spans(signal.apply(doc.source, doc.text, list(doc.spans)))
+                gold_spans = gold.spans_for(doc.id, doc.text)
+                if gold_spans is not None:
+                    evaluation_pairs.append((doc.text, gold_spans, list(doc.spans)))
+                    if options.labels == "auto":
+                        doc = doc.with_spans(gold_spans, label_source="gold")
+                split = assignment[group_key(doc.source, doc.id)]
+                row = doc.to_record()
+                writers.write(split, row)
+                card.add(split, doc, row)
+            row_no += batch.num_rows
+        path.unlink()
+    report.files = writers.close()
+    report.split_sizes = {s: writers.rows.get(s, 0) for s in SPLITS}
+    report.written = sum(report.split_sizes.values())
+    rejections.close()
+    report.rejected = rejections.count
+    report.rejection_reasons = dict(rejections.reasons)
+    spool_dir = staging / "spool"
+    if spool_dir.is_dir() and not any(spool_dir.iterdir()):
+        spool_dir.rmdir()
+
+    evaluation = evaluate_spans(evaluation_pairs) if evaluation_pairs else None
+    report.evaluation_table = format_report(evaluation) if evaluation else None
+    facts = card.finish(
+        files=report.files,
+        read=report.read,
+        rejection_reasons=report.rejection_reasons,
+        evaluation=evaluation,
+        evaluation_table=report.evaluation_table,
+        ratios=options.ratios,
+    )
+    (staging / "README.md").write_text(render_card(facts), encoding="utf-8")
+    if not report.reconciles():
+        raise AssertionError(f"documents unaccounted for: {report.summary()}")
+    return report
 
 
-def label_counts(docs: Sequence[ProcessedDocument]) -> Counter[str]:
-    return Counter(span.label for doc in docs for span in doc.spans)
+def _copy_card(options: BuildOptions, stage: StagedOutput) -> None:
+    """Refresh the repository's copy of the card once the build is in place."""
+    if options.card_copy is None:
+        return
+    card_text = (options.output_dir / "README.md").read_text(encoding="utf-8")
+    tmp = options.card_copy.with_name(f".{options.card_copy.name}.tmp-{os.getpid()}")
+    tmp.write_text(card_text, encoding="utf-8")
+    os.replace(tmp, options.card_copy)
+
+
+class _SplitWriters:
+    """One rotating shard writer per split; shards get their final names on close."""
+
+    def __init__(self, folder: Path, shard_bytes: int, flush_rows: int = 256) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.shard_bytes = shard_bytes
+        self.flush_rows = flush_rows
+        self.rows: dict[str, int] = {}
+        self._current: dict[str, ShardWriter] = {}
+        self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._done: dict[str, list[WrittenFile]] = {s: [] for s in SPLITS}
+
+    def write(self, split: str, row: dict[str, Any]) -> None:
+        self._pending.setdefault(split, []).append(row)
+        self.rows[split] = self.rows.get(split, 0) + 1
+        if len(self._pending[split]) >= self.flush_rows:
+            self._flush(split)
+
+    def _flush(self, split: str) -> None:
+        rows = self._pending.pop(split, [])
+        if not rows:
+            return
+        writer = self._current.get(split)
+        if writer is None:
+            index = len(self._done[split])
+            writer = ShardWriter(self.folder / f".{split}-{index:05d}.partial")
+            self._current[split] = writer
+        writer.write(rows)
+        if writer.bytes_written >= self.shard_bytes:
+            self._done[split].append(writer.close())
+            del self._current[split]
+
+    def close(self) -> list[WrittenFile]:
+        for split in list(self._pending):
+            self._flush(split)
+        for split, writer in list(self._current.items()):
+            self._done[split].append(writer.close())
+        self._current.clear()
+        final: list[WrittenFile] = []
+        for split in SPLITS:
+            shards = self._done[split]
+            for index, written in enumerate(shards):
+                target = self.folder / shard_name(split, index, len(shards))
+                os.replace(written.path, target)
+                final.append(WrittenFile(target, written.num_examples, written.num_bytes))
+        return final

@@ -20,14 +20,13 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from builder.dataset.parquet import WrittenFile
-from builder.dataset.readers import Rejection
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS
 from builder.document import ProcessedDocument
 from builder.labels import LABEL_NAMES
 from builder.normalize.families import EDIT_FAMILIES
 from builder.schema import FEATURES
 
-__all__ = ["CardFacts", "FIELD_DESCRIPTIONS", "LABEL_DESCRIPTIONS", "render_card"]
+__all__ = ["CardAccumulator", "CardFacts", "FIELD_DESCRIPTIONS", "LABEL_DESCRIPTIONS", "render_card"]
 
 #: One line per column; a test checks that every feature of the schema is described.
 FIELD_DESCRIPTIONS: Mapping[str, str] = {
@@ -60,7 +59,6 @@ class CardFacts:
     pretty_name: str
     split_sizes: dict[str, int]
     split_bytes: dict[str, int]
-    download_size: int
     split_sources: dict[str, list[str]]
     label_span_counts: dict[str, int]
     label_char_counts: dict[str, int]
@@ -77,68 +75,103 @@ class CardFacts:
     evaluation_table: str | None
     evaluation_overall_f1: float | None = None
     rules_used: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def collect(
-        cls,
-        *,
-        pretty_name: str,
-        splits: Mapping[str, Sequence[ProcessedDocument]],
-        files: Sequence[WrittenFile],
-        rejections: Sequence[Rejection],
-        read: int,
-        evaluation: Any = None,
-        evaluation_table: str | None = None,
-    ) -> CardFacts:
-        docs = [d for s in SPLITS for d in sorted(splits.get(s, ()), key=lambda d: d.id)]
-        span_counts: Counter[str] = Counter()
-        char_counts: Counter[str] = Counter()
-        rules: Counter[str] = Counter()
-        edits: Counter[str] = Counter()
-        for doc in docs:
-            for span in doc.spans:
-                span_counts[span.label] += 1
-                char_counts[span.label] += span.end - span.start
-                rules[span.rule] += 1
-            edits.update(doc.edit_counts)
-        split_bytes = {s: 0 for s in SPLITS}
-        for written in files:
-            split_bytes[written.path.name.split("-")[0]] += written.num_bytes
-        train = sorted(splits.get("train", ()), key=lambda d: d.id)
-        example_doc = min(train or docs, key=lambda d: len(d.text), default=None)
-        overall = getattr(evaluation, "overall", None)
-        return cls(
-            pretty_name=pretty_name,
-            split_sizes={s: len(splits.get(s, ())) for s in SPLITS},
-            split_bytes=split_bytes,
-            download_size=sum(w.path.stat().st_size for w in files),
-            split_sources={
-                s: sorted({d.source or f"(unknown: {d.id})" for d in splits.get(s, ())})
-                for s in SPLITS
-            },
-            label_span_counts={name: span_counts.get(name, 0) for name in LABEL_NAMES},
-            label_char_counts={name: char_counts.get(name, 0) for name in LABEL_NAMES},
-            text_chars=sum(len(d.text) for d in docs),
-            raw_chars=sum(len(d.raw_text) for d in docs),
-            boilerplate_chars=sum(char_counts.values()),
-            edit_totals={f: edits.get(f, 0) for f in EDIT_FAMILIES},
-            per_document_edits=[(d.id, dict(d.edit_counts)) for d in sorted(docs, key=lambda d: d.id)],
-            label_sources=dict(sorted(Counter(d.label_source for d in docs).items())),
-            encodings=dict(sorted(Counter(d.encoding for d in docs).items())),
-            read=read,
-            rejection_reasons=dict(
-                sorted(Counter(r.reason.split(":")[0] for r in rejections).items())
-            ),
-            example=example_doc.to_record() if example_doc else None,
-            evaluation_table=evaluation_table,
-            evaluation_overall_f1=getattr(overall, "f1", None),
-            rules_used=dict(sorted(rules.items())),
-        )
+    ratios: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATIOS))
 
     @property
     def num_examples(self) -> int:
         return sum(self.split_sizes.values())
 
+
+
+class CardAccumulator:
+    """Collects card figures row by row during the build, in bounded memory."""
+
+    MAX_LISTED_DOCS = 20
+    MAX_LISTED_SOURCES = 12
+
+    def __init__(self, pretty_name: str) -> None:
+        self.pretty_name = pretty_name
+        self.split_sizes: Counter[str] = Counter()
+        self.sources: dict[str, set[str]] = {s: set() for s in SPLITS}
+        self.unknown_sources: Counter[str] = Counter()
+        self.span_counts: Counter[str] = Counter()
+        self.char_counts: Counter[str] = Counter()
+        self.rules: Counter[str] = Counter()
+        self.edits: Counter[str] = Counter()
+        self.per_doc: list[tuple[str, dict[str, int]]] = []
+        self.label_sources: Counter[str] = Counter()
+        self.encodings: Counter[str] = Counter()
+        self.text_chars = 0
+        self.raw_chars = 0
+        self._example: tuple[int, int, str, dict[str, Any]] | None = None
+
+    def add(self, split: str, doc: ProcessedDocument, row: dict[str, Any]) -> None:
+        self.split_sizes[split] += 1
+        if doc.source:
+            if len(self.sources[split]) <= self.MAX_LISTED_SOURCES:
+                self.sources[split].add(doc.source)
+        else:
+            self.unknown_sources[split] += 1
+        for span in doc.spans:
+            self.span_counts[span.label] += 1
+            self.char_counts[span.label] += span.end - span.start
+            self.rules[span.rule] += 1
+        self.edits.update(doc.edit_counts)
+        if len(self.per_doc) <= self.MAX_LISTED_DOCS:
+            self.per_doc.append((doc.id, dict(doc.edit_counts)))
+        self.label_sources[doc.label_source] += 1
+        self.encodings[doc.encoding] += 1
+        self.text_chars += len(doc.text)
+        self.raw_chars += len(doc.raw_text)
+        # the example: the shortest training document (ties: smallest id)
+        key = (0 if split == "train" else 1, len(doc.text), doc.id)
+        if self._example is None or key < self._example[:3]:
+            self._example = (*key, row)
+
+    def finish(
+        self,
+        *,
+        files: Sequence[WrittenFile],
+        read: int,
+        rejection_reasons: Mapping[str, int],
+        evaluation: Any,
+        evaluation_table: str | None,
+        ratios: Mapping[str, float],
+    ) -> CardFacts:
+        split_bytes = {s: 0 for s in SPLITS}
+        for written in files:
+            split_bytes[written.path.name.split("-")[0]] += written.num_bytes
+        split_sources = {}
+        for s in SPLITS:
+            names = sorted(self.sources[s])
+            if len(names) > self.MAX_LISTED_SOURCES:
+                names = names[: self.MAX_LISTED_SOURCES] + ["…"]
+            if self.unknown_sources[s]:
+                names.append(f"{self.unknown_sources[s]} document(s) of unknown source")
+            split_sources[s] = names
+        overall = getattr(evaluation, "boilerplate", None)
+        return CardFacts(
+            pretty_name=self.pretty_name,
+            split_sizes={s: self.split_sizes.get(s, 0) for s in SPLITS},
+            split_bytes=split_bytes,
+            split_sources=split_sources,
+            label_span_counts={n: self.span_counts.get(n, 0) for n in LABEL_NAMES},
+            label_char_counts={n: self.char_counts.get(n, 0) for n in LABEL_NAMES},
+            text_chars=self.text_chars,
+            raw_chars=self.raw_chars,
+            boilerplate_chars=sum(self.char_counts.values()),
+            edit_totals={f: self.edits.get(f, 0) for f in EDIT_FAMILIES},
+            per_document_edits=sorted(self.per_doc) if len(self.per_doc) <= self.MAX_LISTED_DOCS else [],
+            label_sources=dict(sorted(self.label_sources.items())),
+            encodings=dict(sorted(self.encodings.items())),
+            read=read,
+            rejection_reasons=dict(sorted(rejection_reasons.items())),
+            example=self._example[3] if self._example else None,
+            evaluation_table=evaluation_table,
+            evaluation_overall_f1=getattr(overall, "f1", None),
+            rules_used=dict(sorted(self.rules.items())),
+            ratios=dict(ratios),
+        )
 
 def _size_category(n: int) -> str:
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
@@ -181,6 +214,12 @@ def _yaml_header(facts: CardFacts) -> str:
         {"default": {"data_files": [{"split": s, "path": f"data/{s}-*"} for s in present]}}
     ).to_dataset_card_data(card_data)
     return "---\n" + card_data.to_yaml() + "\n---\n"
+
+
+def _reasons(facts: CardFacts) -> str:
+    if not facts.rejection_reasons:
+        return ""
+    return " (" + ", ".join(f"{k}: {v}" for k, v in facts.rejection_reasons.items()) + ")"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -266,7 +305,7 @@ Offsets are Unicode code points (Python string indices). `raw_text[raw_start:raw
 is the raw form of `text[start:end]`. Removing every span from `text` leaves
 well-formed clean text: no empty lines, no doubled line breaks.
 
-### Example (from the smallest document; long strings shortened here)
+### Example (the shortest training document; long strings shortened here)
 
 ```json
 {_example_json(facts.example)}
@@ -298,6 +337,10 @@ are fixed by the order):
 Labels come from hand annotation where it exists (`label_source = gold`) and
 from the rule set elsewhere (`rules`). Documents per label source:
 {", ".join(f"{k}: {v}" for k, v in facts.label_sources.items()) or "none"}.
+Spans per rule (`gold` = hand annotation, `corpus.*` = lines repeated across a
+site's documents):
+
+{_table(("rule", "spans"), [(f"`{r}`", c) for r, c in facts.rules_used.items()])}
 """)
     if facts.evaluation_table:
         parts.append(f"""## Label quality
@@ -329,7 +372,8 @@ are for. Edits made over the whole build, by family:
         rows = [[doc_id] + [counts.get(f, 0) for f in header[1:]]
                 for doc_id, counts in facts.per_document_edits]
         parts.append("Per document:\n\n" + _table(header, rows) + "\n")
-    ratio_text = ", ".join(f"{s} {DEFAULT_RATIOS[s]:.0%}" for s in SPLITS)
+    total = sum(facts.ratios[s] for s in SPLITS)
+    ratio_text = ", ".join(f"{s} {facts.ratios[s] / total:.0%}" for s in SPLITS)
     parts.append(f"""
 ## How the splits were made
 
@@ -340,7 +384,8 @@ group goes to a split by a SHA-256 hash of its key cut at the ratios
 new sites moves no old document. When there are at least three groups and a
 split came out empty, the group with the smallest hash in the split holding
 the most groups moves into it, so every split has documents. Rows are sorted
-by `id` within a split; building twice gives identical files.
+in input order (files sorted by path) within a split; building twice gives
+identical files.
 
 ## Source data
 
@@ -377,8 +422,7 @@ to keep. Do not use the data to profile the people named in it.
 
 ## Build facts
 
-Documents read: {facts.read}; written: {n}; rejected: {facts.read - n}
-{("(" + ", ".join(f"{k}: {v}" for k, v in facts.rejection_reasons.items()) + ")") if facts.rejection_reasons else ""}.
+Documents read: {facts.read}; written: {n}; rejected: {facts.read - n}{_reasons(facts)}.
 Rejected documents are listed with their reasons in `rejected.jsonl`.
 """)
     return "\n".join(p.rstrip() + "\n" for p in parts)

@@ -55,6 +55,10 @@ class ShardWriter:
         self._rows += table.num_rows
         self._bytes += table.nbytes
 
+    @property
+    def bytes_written(self) -> int:
+        return self._bytes
+
     def close(self) -> WrittenFile:
         self._writer.close()
         return WrittenFile(self.path, self._rows, self._bytes)

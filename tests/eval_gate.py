@@ -1,0 +1,80 @@
+"""Quality gate: the rules must stay at or above the pinned floor on the gold seeds.
+
+Run by pytest (``test_rules_meet_the_floor``) and as a script:
+
+    python tests/eval_gate.py                 # print figures, exit 1 below the floor
+    python tests/eval_gate.py --raise-floor   # pin the current figures where they are higher
+    python tests/eval_gate.py --raise-floor --allow-lower   # also lower (say why in the commit)
+
+Precision/recall/F1 are floors (higher is better); ``content_chars_lost`` is a
+ceiling (content the rules remove, where the gold says it is content).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FLOOR_FILE = Path(__file__).with_name("eval_floor.json")
+HIGHER_IS_BETTER = ("boilerplate_f1", "boilerplate_precision", "boilerplate_recall")
+LOWER_IS_BETTER = ("content_chars_lost",)
+
+
+def current_figures() -> dict[str, float]:
+    from builder.cli import default_gold_path
+    from builder.evaluation import evaluate_seeds
+
+    result = evaluate_seeds(REPO / "seeds", default_gold_path())
+    report = result.report
+    return {
+        "boilerplate_f1": round(report.boilerplate.f1, 4),
+        "boilerplate_precision": round(report.boilerplate.precision, 4),
+        "boilerplate_recall": round(report.boilerplate.recall, 4),
+        "content_chars_lost": report.content_chars_lost,
+    }
+
+
+def failures(figures: dict[str, float], floor: dict[str, float]) -> list[str]:
+    out = []
+    for key in HIGHER_IS_BETTER:
+        if figures[key] < floor[key]:
+            out.append(f"{key} {figures[key]} < floor {floor[key]}")
+    for key in LOWER_IS_BETTER:
+        if figures[key] > floor[key]:
+            out.append(f"{key} {figures[key]} > ceiling {floor[key]}")
+    return out
+
+
+def test_rules_meet_the_floor() -> None:
+    floor = json.loads(FLOOR_FILE.read_text())
+    problems = failures(current_figures(), floor)
+    assert not problems, "quality gate: " + "; ".join(problems)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raise-floor", action="store_true", help="pin current figures that beat the floor")
+    parser.add_argument("--allow-lower", action="store_true", help="with --raise-floor: also pin worse figures")
+    args = parser.parse_args()
+    floor = json.loads(FLOOR_FILE.read_text())
+    figures = current_figures()
+    print(json.dumps(figures, indent=2))
+    problems = failures(figures, floor)
+    if args.raise_floor:
+        for key, value in figures.items():
+            better = value > floor[key] if key in HIGHER_IS_BETTER else value < floor[key]
+            if better or args.allow_lower:
+                floor[key] = value
+        FLOOR_FILE.write_text(json.dumps(floor, indent=2, ensure_ascii=False) + "\n")
+        print(f"floor written to {FLOOR_FILE}")
+        return 0
+    for problem in problems:
+        print("below floor:", problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
