@@ -85,7 +85,18 @@ def _cmd_build(args: argparse.Namespace) -> int:
             bar.update(docs)
 
     try:
-        report = build_dataset(options, progress=progress)
+        if args.executor:
+            try:
+                from builder.distributed.build import run_distributed_build
+            except ImportError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return EXIT_USAGE
+            report = run_distributed_build(
+                options, executor=args.executor, tasks=args.tasks or max(args.num_proc, 1),
+                workers=args.num_proc,
+            )
+        else:
+            report = build_dataset(options, progress=progress)
     finally:
         if bar:
             bar.close()
@@ -192,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="worker processes for normalizing and labeling (default: 1)")
     build.add_argument("--shard-size-mb", type=float, default=256.0, metavar="MB",
                        help="target size of one Parquet shard (default: 256)")
+    build.add_argument("--executor", choices=("local", "ray", "slurm"),
+                       help="run pass 1 through a datatrove executor instead of the built-in "
+                       "process pool (needs: pip install 'zh-web-boilerplate[distributed]'); "
+                       "the result equals the single-machine build")
+    build.add_argument("--tasks", type=int, metavar="N",
+                       help="with --executor: number of datatrove tasks (default: --num-proc)")
     build.set_defaults(func=_cmd_build)
 
     push = sub.add_parser(
