@@ -1,11 +1,9 @@
-"""Apply hand annotations (gold spans) during a build.
+"""Gold annotations during a streaming build: an index of the gold file by document id.
 
-The gold file is standoff JSONL: one document per line,
-``{"id": ..., "spans": [{"start", "end", "label", "text"}]}``, where ``text``
-quotes the covered characters of the normalized text. The quote is what makes
-a stale annotation visible: when the normalizer changes, offsets drift and the
-quote no longer matches, and the build stops instead of training on shifted
-labels.
+The build sees documents one at a time, so it cannot hand all normalized texts
+to :func:`builder.labeling.gold.load_gold` up front. This index keeps each
+document's gold line and checks it (quotes included, so a stale offset stops
+the build) when that document comes by.
 """
 
 from __future__ import annotations
@@ -13,20 +11,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from builder.labeling.gold import GoldError, parse_gold_lines
 from builder.labels import Span
 
 __all__ = ["GoldError", "GoldIndex"]
 
 
-class GoldError(ValueError):
-    """A gold annotation does not fit the text it annotates."""
-
-
 @dataclass(frozen=True)
 class GoldIndex:
-    entries: dict[str, list[dict[str, Any]]]
+    lines: dict[str, tuple[int, str]]  # id -> (line number, JSON line)
     path: str = ""
 
     @classmethod
@@ -35,33 +29,31 @@ class GoldIndex:
 
     @classmethod
     def load(cls, path: str | Path) -> GoldIndex:
-        entries: dict[str, list[dict[str, Any]]] = {}
-        for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        lines: dict[str, tuple[int, str]] = {}
+        try:
+            content = Path(path).read_text(encoding="utf-8")
+        except OSError as err:
+            raise GoldError(f"cannot read gold file {path}: {err}") from err
+        for line_no, line in enumerate(content.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                entries[str(row["id"])] = list(row["spans"])
+                doc_id = str(json.loads(line)["id"])
             except (json.JSONDecodeError, KeyError, TypeError) as err:
                 raise GoldError(f"{path}:{line_no}: not a gold row ({err})") from err
-        return cls(entries, str(path))
+            if doc_id in lines:
+                raise GoldError(f"{path}:{line_no}: duplicate document id {doc_id!r}")
+            lines[doc_id] = (line_no, line)
+        return cls(lines, str(path))
 
     def __contains__(self, doc_id: str) -> bool:
-        return doc_id in self.entries
+        return doc_id in self.lines
 
     def spans_for(self, doc_id: str, text: str) -> list[Span] | None:
-        """The gold spans of ``doc_id`` checked against ``text``, or None without gold."""
-        rows = self.entries.get(doc_id)
-        if rows is None:
+        """The checked gold spans of ``doc_id`` over ``text``, or None when it has no gold."""
+        entry = self.lines.get(doc_id)
+        if entry is None:
             return None
-        spans = []
-        for row in rows:
-            start, end, quote = int(row["start"]), int(row["end"]), row["text"]
-            if text[start:end] != quote:
-                raise GoldError(
-                    f"{self.path}: gold span {start}-{end} of {doc_id!r} quotes {quote[:30]!r} "
-                    f"but the text there is {text[start:end][:30]!r}; the annotation is stale "
-                    "(the normalizer changed): re-anchor it"
-                )
-            spans.append(Span(start, end, row["label"], "gold"))
-        return sorted(spans)
+        line_no, line = entry
+        parsed = parse_gold_lines([line], {doc_id: text}, origin=f"{self.path}:{line_no}")
+        return list(parsed[doc_id].spans)
