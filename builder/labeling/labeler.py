@@ -1,8 +1,10 @@
 """The rule labeler: normalized text in, boilerplate :class:`~builder.labels.Span` list out.
 
 Pure and linear: the text is split into lines once; each line is tested by
-compiled regexes behind length guards; blocks and split titles look ahead a
-bounded number of lines. Passes:
+compiled regexes behind length guards, and only by the rules a cheap prefilter
+keeps (:meth:`RuleSet.candidates`: literal prefixes and first characters read
+from the patterns; it never drops a rule that would match); blocks and split
+titles look ahead a bounded number of lines. Passes:
 
 1. line-level rules (``block``, ``split_title``, ``line``) claim whole lines, in
    rule priority order, scanning the lines top to bottom;
@@ -41,9 +43,14 @@ def _ends_open(line: str, terminal: str) -> bool:
     return bool(stripped) and stripped[-1] not in terminal
 
 
-def _try_block(rule: Rule, lines: list[str], i: int, claimed: list, stoppers: tuple[Rule, ...] = ()) -> int:
+def _no_stoppers(line: str) -> tuple[Rule, ...]:
+    return ()
+
+
+def _try_block(rule: Rule, lines: list[str], i: int, claimed: list, stoppers=_no_stoppers) -> int:
     """Lines claimed by a block starting at ``i`` (0: no block). The block stops before a
-    line that a ``line`` rule of another category recognises (a footer after a list)."""
+    line that a ``line`` rule of another category recognises (a footer after a list);
+    ``stoppers(line)`` gives the ``line`` rules that may match a line (a prefilter)."""
     if not rule.matches_line(lines[i]):
         return 0
     j = i + 1
@@ -58,7 +65,7 @@ def _try_block(rule: Rule, lines: list[str], i: int, claimed: list, stoppers: tu
             closed = True
             break
         if any(p.search(line) for p in rule.continue_patterns):
-            if any(o.label != rule.label and o.matches_line(line) for o in stoppers):
+            if any(o.label != rule.label and o.matches_line(line) for o in stoppers(line)):
                 break
             j += 1
             continue
@@ -168,12 +175,16 @@ def label(text: str, rules: RuleSet | None = None) -> list[Span]:
     n = len(lines)
     claimed: list[Rule | None] = [None] * n
 
-    line_rules = [r for r in rules if r.scope in ("block", "split_title", "line")]
-    stoppers = rules.by_scope("line")
+    line_scopes = ("block", "split_title", "line")
+
+    def stoppers(line: str) -> tuple[Rule, ...]:
+        return rules.candidates(("line",), line)
+
     i = 0
     while i < n:
         if claimed[i] is None and lines[i].strip():
-            for r in line_rules:
+            # only rules whose guards admit the line and whose patterns may match it
+            for r in rules.candidates(line_scopes, lines[i]):
                 if r.scope == "line":
                     size = 1 if r.matches_line(lines[i]) else 0
                 elif r.scope == "block":
@@ -203,7 +214,7 @@ def label(text: str, rules: RuleSet | None = None) -> list[Span]:
                 continue
             floor = markers[li][1] - starts[li] if li in markers else 0
             found: list[tuple[int, int, Rule]] = []
-            for r in inline_rules:
+            for r in rules.candidates(("inline",), line):
                 if not r.fits(line):
                     continue
                 for pat in r.patterns:

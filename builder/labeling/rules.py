@@ -28,6 +28,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
+
+try:  # the regex parser, to see whether a pattern is anchored at the start
+    import re._constants as _sre_constants
+    import re._parser as _sre_parser
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -150,6 +158,7 @@ class RuleSet:
             seen.add(r.id)
         ordered = tuple(sorted(self.rules, key=lambda r: r.priority))  # stable
         object.__setattr__(self, "rules", ordered)
+        object.__setattr__(self, "_plans", {})
 
     def by_scope(self, scope: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.scope == scope)
@@ -166,12 +175,363 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self.rules)
 
+    def candidates(self, scopes: tuple[str, ...], line: str) -> tuple[Rule, ...]:
+        """The rules of ``scopes`` (in priority order) that may match ``line``: those whose
+        length guards admit it, and none at all when one combined search of their patterns
+        finds nothing. A cheap prefilter: it never drops a rule that would match (a search
+        of ``(?:p1)|(?:p2)|…`` succeeds exactly when one of the ``pi`` does)."""
+        plan = self._plans.get(scopes)
+        if plan is None:
+            plan = self._plans[scopes] = _Prefilter([r for r in self.rules if r.scope in scopes])
+        return plan.candidates(line)
+
     def line_label(self, line: str) -> Rule | None:
         """The first line/block-start rule whose pattern matches ``line`` alone (used by the corpus signal)."""
         for r in self.rules:
             if r.scope in ("line", "block") and r.matches_line(line):
                 return r
         return None
+
+
+class _Prefilter:
+    """A necessary condition for a line to match one of ``rules`` (a cheap prefilter).
+
+    Per line length, the rules whose guards admit that length; and for their patterns:
+
+    * the literal strings every match must begin with (read from the parsed regex:
+      ``(原创|精品)…`` begins with 原创 or 精品), checked with one ``str.startswith`` for
+      patterns anchored at the start and one alternation of plain literals (which the
+      regex engine scans for fast) for the others;
+    * the patterns with no such literal (``^\\d{4}-…``, ``^[^。]{1,150}\\.doc``), run as one
+      alternation at position 0 (anchored) or one by one (floating).
+
+    Case-insensitive patterns get their own gates compiled with ``re.IGNORECASE``. A line
+    passes when any gate finds something; it never drops a rule that would match.
+    """
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        bounds = {0}
+        for r in rules:
+            bounds.add(r.min_line_chars)
+            bounds.add(r.max_line_chars + 1)
+        self.bounds = sorted(bounds)
+        self.buckets: dict[int, tuple] = {}
+
+    def _bucket(self, k: int) -> tuple:
+        length = self.bounds[k]
+        eligible = tuple(r for r in self.rules if r.min_line_chars <= length <= r.max_line_chars)
+        starts: dict[str, set[str]] = {}  # first char -> cased anchored literal prefixes
+        starts_i: set[str] = set()  # case-insensitive anchored literal prefixes
+        anywhere: set[str] = set()
+        anywhere_i: set[str] = set()
+        anchored_rest: list[str] = []
+        floating_rest: list[re.Pattern[str]] = []
+        per_rule = []  # (rule, always, first chars at position 0, digit/space at 0, first chars anywhere)
+        for r in eligible:
+            always = False
+            first0: set[str] = set()
+            first_any: set[str] = set()
+            digit0 = space0 = False
+            for p in r.patterns:
+                body, at_start = _strip_start_anchor(p.pattern)
+                icase = bool(p.flags & re.IGNORECASE)
+                lits = _literal_prefixes(body)
+                if lits is None:
+                    if at_start:
+                        anchored_rest.append(f"(?i:{body})" if icase else f"(?:{body})")
+                    else:
+                        floating_rest.append(p)
+                elif at_start and icase:
+                    starts_i.update(lits)
+                elif at_start:
+                    for lit in lits:
+                        starts.setdefault(lit[0], set()).add(lit)
+                else:
+                    (anywhere_i if icase else anywhere).update(lits)
+                first = _first_chars(body)
+                if first is not None and icase and any(c.lower() != c.upper() for c in first[0]):
+                    first = None  # a cased letter: leave case folding to the regex
+                if at_start and first is not None:
+                    first0 |= first[0]
+                    digit0 |= first[1]
+                    space0 |= first[2]
+                    continue
+                needed = _required_chars(body)
+                if needed is not None and icase and any(c.lower() != c.upper() for c in needed):
+                    needed = None
+                if needed is None:
+                    always = True  # nothing cheap to test: the rule is tried on every line
+                else:
+                    first_any |= needed
+            per_rule.append((r, always, frozenset(first0), (digit0, space0), frozenset(first_any)))
+
+        def alt(lits: set[str], flags: int = 0) -> re.Pattern[str] | None:
+            return re.compile("|".join(map(re.escape, sorted(lits))), flags) if lits else None
+
+        entry = (
+            eligible,
+            {c: tuple(sorted(v)) for c, v in starts.items()},
+            alt(starts_i, re.IGNORECASE),
+            re.compile("|".join(anchored_rest)) if anchored_rest else None,
+            alt(anywhere),
+            alt(anywhere_i, re.IGNORECASE),
+            tuple(floating_rest),
+            tuple(per_rule),
+        )
+        self.buckets[k] = entry
+        return entry
+
+    def candidates(self, line: str) -> tuple[Rule, ...]:
+        if not line:
+            return ()
+        k = bisect_right(self.bounds, len(line)) - 1
+        entry = self.buckets.get(k)
+        if entry is None:
+            entry = self._bucket(k)
+        eligible, starts, starts_i, anchored_rest, anywhere, anywhere_i, floating_rest, per_rule = entry
+        at0 = starts.get(line[0])
+        if not (
+            (at0 is not None and line.startswith(at0))
+            or (anywhere is not None and anywhere.search(line))
+            or (anchored_rest is not None and anchored_rest.match(line))
+            or (starts_i is not None and starts_i.match(line))
+            or (anywhere_i is not None and anywhere_i.search(line))
+            or any(p.search(line) for p in floating_rest)
+        ):
+            return ()
+        # some rule may match: keep those whose patterns can start here (first characters)
+        head = line[0]
+        chars = set(line)
+        out = []
+        for r, always, first0, (digit0, space0), first_any in per_rule:
+            if (
+                always
+                or head in first0
+                or (digit0 and head.isdecimal())
+                or (space0 and head.isspace())
+                or not first_any.isdisjoint(chars)
+            ):
+                out.append(r)
+        return tuple(out)
+
+
+_MAX_PREFIXES = 256
+
+
+def _literal_prefixes(pattern: str) -> set[str] | None:
+    """Non-empty literal strings one of which begins every match of ``pattern`` (matched
+    case-sensitively as written), or None when the pattern does not begin with literals."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:  # an inline (?i): its literals are not exact
+        return None
+    out = _seq_prefixes(list(parsed), whole=False)
+    if not out or "" in out:
+        return None
+    return out
+
+
+def _first_chars(pattern: str) -> tuple[frozenset[str], bool, bool] | None:
+    """What the first character of any match of ``pattern`` can be: a set of characters,
+    plus whether a decimal digit (``\\d``) or a space (``\\s``) can be; None when unknown
+    (or when the pattern can match the empty string)."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    got = _seq_first(list(parsed))
+    if got is None or got[3]:
+        return None
+    return frozenset(got[0]), got[1], got[2]
+
+
+def _seq_first(items: list) -> tuple[set[str], bool, bool, bool] | None:
+    """(first chars, digit, space, nullable) of a sequence of regex items, or None."""
+    C = _sre_constants
+    chars: set[str] = set()
+    digit = space = False
+    for op, av in items:
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        got = _item_first(op, av)
+        if got is None:
+            return None
+        chars |= got[0]
+        digit |= got[1]
+        space |= got[2]
+        if not got[3]:
+            return chars, digit, space, False
+    return chars, digit, space, True
+
+
+def _item_first(op, av) -> tuple[set[str], bool, bool, bool] | None:
+    C = _sre_constants
+    if op is C.LITERAL:
+        return {chr(av)}, False, False, False
+    if op is C.IN:
+        chars: set[str] = set()
+        digit = space = False
+        for o, a in av:
+            if o is C.LITERAL:
+                chars.add(chr(a))
+            elif o is C.RANGE and a[1] - a[0] < 64:
+                chars.update(chr(c) for c in range(a[0], a[1] + 1))
+            elif o is C.CATEGORY and a is C.CATEGORY_DIGIT:
+                digit = True
+            elif o is C.CATEGORY and a is C.CATEGORY_SPACE:
+                space = True
+            else:
+                return None
+        return chars, digit, space, False
+    if op is C.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if add_flags or del_flags:
+            return None
+        return _seq_first(list(sub))
+    if op is C.BRANCH:
+        chars = set()
+        digit = space = nullable = False
+        for sub in av[1]:
+            got = _seq_first(list(sub))
+            if got is None:
+                return None
+            chars |= got[0]
+            digit |= got[1]
+            space |= got[2]
+            nullable |= got[3]
+        return chars, digit, space, nullable
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+        lo, _hi, sub = av
+        got = _seq_first(list(sub))
+        if got is None:
+            return None
+        return got[0], got[1], got[2], got[3] or lo == 0
+    return None
+
+
+def _required_chars(pattern: str) -> frozenset[str] | None:
+    """Characters one of which every match of ``pattern`` contains (read from the first
+    item that cannot be skipped and only matches listed characters), or None."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    got = _seq_required(list(parsed))
+    return frozenset(got) if got else None
+
+
+def _seq_required(items: list) -> set[str] | None:
+    C = _sre_constants
+    for op, av in items:
+        if op is C.LITERAL:
+            return {chr(av)}
+        if op is C.IN:
+            got = _item_first(op, av)
+            if got is not None and not got[1] and not got[2]:
+                return got[0]
+            continue
+        if op is C.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                return None
+            got = _seq_required(list(sub))
+            if got is not None:
+                return got
+            continue
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            lo, _hi, sub = av
+            if lo >= 1:
+                got = _seq_required(list(sub))
+                if got is not None:
+                    return got
+            continue
+        if op is C.BRANCH:
+            out: set[str] = set()
+            for sub in av[1]:
+                got = _seq_required(list(sub))
+                if got is None:
+                    break
+                out |= got
+            else:
+                return out
+            continue
+        # anything else (zero-width assertions, any character, negated sets): look further
+    return None
+
+
+def _seq_prefixes(items: list, whole: bool) -> set[str] | None:
+    """Literal strings a match of ``items`` begins with. With ``whole``, the full strings
+    (None unless every item is literal)."""
+    C = _sre_constants
+    out = {""}
+    for op, av in items:
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue  # zero width: what follows starts at the same place
+        alts = _item_literals(op, av)
+        if alts is None:
+            return None if whole else out
+        grown = {a + b for a in out for b in alts}
+        if len(grown) > _MAX_PREFIXES:
+            return None if whole else out
+        out = grown
+    return out
+
+
+def _item_literals(op, av) -> set[str] | None:
+    """The complete strings one regex item can match, if it only matches literals."""
+    C = _sre_constants
+    if op is C.LITERAL:
+        return {chr(av)}
+    if op is C.IN:
+        if len(av) > 16 or any(o is not C.LITERAL for o, _ in av):
+            return None
+        return {chr(c) for _, c in av}
+    if op is C.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if add_flags or del_flags:
+            return None
+        return _seq_prefixes(list(sub), whole=True)
+    if op is C.BRANCH:
+        out: set[str] = set()
+        for sub in av[1]:
+            s = _seq_prefixes(list(sub), whole=True)
+            if s is None:
+                return None
+            out |= s
+        return out if len(out) <= _MAX_PREFIXES else None
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+        lo, hi, sub = av
+        if hi > 1:
+            return None
+        s = _seq_prefixes(list(sub), whole=True)
+        if s is None:
+            return None
+        return s | {""} if lo == 0 else s
+    return None
+
+
+def _strip_start_anchor(pattern: str) -> tuple[str, bool]:
+    """``pattern`` without its leading ``^`` and True, when the whole pattern is anchored
+    at the start (a leading ``^`` and no top-level ``|``); else ``pattern`` and False."""
+    if not pattern.startswith("^"):
+        return pattern, False
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except re.error:
+        return pattern, False
+    items = list(parsed)
+    if not items or items[0][0] is not _sre_constants.AT or items[0][1] is not _sre_constants.AT_BEGINNING:
+        return pattern, False
+    if any(op is _sre_constants.BRANCH for op, _ in items):
+        return pattern, False
+    return pattern[1:], True
 
 
 def default_rule_dir() -> Path:
