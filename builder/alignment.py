@@ -25,7 +25,7 @@ start), so the map covers all of ``raw_text`` and is monotone: a span
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -139,106 +139,140 @@ class Alignment:
 
     # -- composition --------------------------------------------------------
     def then(self, step: Alignment) -> Alignment:
-        """Compose: ``self`` maps mid→raw, ``step`` maps new→mid; result maps new→raw."""
+        """Compose: ``self`` maps mid→raw, ``step`` maps new→mid; result maps new→raw.
+
+        One linear walk over both breakpoint lists (no per-point binary search),
+        since a long document with many edits composes many steps.
+
+        >>> pinyin = Alignment((0, 1, 2), (0, 5, 6))   # '發(fā)展' -> '發展'
+        >>> pinyin.then(Alignment((0, 2), (0, 2)))     # a one-for-one step (t2s)
+        Alignment([(0, 0), (1, 5), (2, 6)])
+        """
         if step.raw_length != self.text_length:
             raise ValueError("step does not start from this alignment's text")
-        tos, ros = step.text_offsets, step.raw_offsets
-        prev_tos = self.text_offsets
-        points: list[int] = []
-        for k in range(len(tos) - 1):
-            p0, p1, m0, m1 = tos[k], tos[k + 1], ros[k], ros[k + 1]
-            points.append(p0)
+        pts, prs = self.text_offsets, self.raw_offsets
+        if len(pts) == 2 and pts[1] == prs[1]:
+            return step
+        sts, srs = step.text_offsets, step.raw_offsets
+        last = len(pts) - 1
+        out_t: list[int] = [0]
+        out_r: list[int] = [0]
+        i = 0  # segment of ``self`` holding the current mid offset
+        j = 1  # breakpoints of ``self`` before this one are already carried
+
+        def raw_of(m: int) -> int:
+            nonlocal i
+            if m >= pts[last]:
+                return prs[last]
+            while pts[i + 1] <= m:
+                i += 1
+            t0, t1, r0 = pts[i], pts[i + 1], prs[i]
+            if m == t0:
+                return r0
+            return r0 + ((m - t0) * (prs[i + 1] - r0)) // (t1 - t0)
+
+        def add(t: int, r: int) -> None:
+            if t == out_t[-1]:
+                if r > out_r[-1]:
+                    out_r[-1] = r
+                return
+            if len(out_t) >= 2:
+                t0, r0, t1, r1 = out_t[-2], out_r[-2], out_t[-1], out_r[-1]
+                if t1 - t0 == r1 - r0 and t - t1 == r - r1:
+                    out_t[-1], out_r[-1] = t, r
+                    return
+            out_t.append(t)
+            out_r.append(r)
+
+        for k in range(len(sts) - 1):
+            p0, p1, m0, m1 = sts[k], sts[k + 1], srs[k], srs[k + 1]
+            add(p0, raw_of(m0))
             if p1 - p0 == m1 - m0 and p1 > p0:
                 # identity run of the step: carry over the previous breakpoints inside it
-                i = bisect_right(prev_tos, m0)
-                while i < len(prev_tos) and prev_tos[i] < m1:
-                    points.append(p0 + prev_tos[i] - m0)
-                    i += 1
-        points.append(tos[-1])
-        raw = [self.to_raw(step.to_raw(p)) for p in points]
-        return _simplify(points, raw)
-
-
-def _simplify(text_offsets: list[int], raw_offsets: list[int]) -> Alignment:
-    """Drop repeated breakpoints and merge consecutive identity runs with one offset."""
-    out_t: list[int] = [text_offsets[0]]
-    out_r: list[int] = [raw_offsets[0]]
-    for t, r in zip(text_offsets[1:], raw_offsets[1:]):
-        if t == out_t[-1]:
-            out_r[-1] = max(out_r[-1], r)  # zero-width piece: keep the furthest raw point
-            continue
-        if len(out_t) >= 2:
-            t0, r0 = out_t[-2], out_r[-2]
-            t1, r1 = out_t[-1], out_r[-1]
-            if t1 - t0 == r1 - r0 and t - t1 == r - r1:
-                out_t[-1], out_r[-1] = t, r  # extend the identity run
-                continue
-        out_t.append(t)
-        out_r.append(r)
-    if len(out_t) == 1:  # empty text
-        out_t.append(out_t[0])
-        out_r.append(raw_offsets[-1])
-    return Alignment(out_t, out_r)
+                a = bisect_right(pts, m0, j)
+                b = bisect_left(pts, m1, a)
+                if a < b:
+                    shift = p0 - m0
+                    out_t.extend([t + shift for t in pts[a:b]])
+                    out_r.extend(prs[a:b])
+                    j = b
+        add(sts[-1], raw_of(srs[-1]))
+        if len(out_t) == 1:
+            out_t.append(out_t[0])
+            out_r.append(self.raw_length)
+        return Alignment(out_t, out_r)
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> tuple[str, Alignment]:
     """Apply sorted, non-overlapping edits; return the new text and its map to ``text``.
 
-    A deletion (empty replacement) is attached to the character before it, or to
-    the first character after it when nothing precedes it, so that every kept
-    character of the new text owns at least one old character and every old
-    character is owned.
+    A replacement block maps proportionally; a same-length replacement is an
+    identity run; a deletion is attached to the kept character before it, or,
+    at the very start, to the first kept character after it. So every kept
+    character owns at least one old character and every old character is owned.
 
     >>> apply_edits("  ab", [TextEdit(0, 2, "", "whitespace")])[1]
     Alignment([(0, 0), (1, 3), (2, 4)])
     """
-    out_pieces: list[str] = []
-    # (new_length, old_length) pieces in order; identity pieces have equal lengths
-    pieces: list[list[int]] = []
-    pos = 0
+    parts: list[str] = []
+    tos = [0]
+    ros = [0]
+    npos = 0  # new offset
+    pos = 0  # old offset
+    carry = False  # deletions at the very start wait for the first kept character
     for edit in edits:
-        if edit.start < pos or edit.end < edit.start or edit.end > len(text):
+        start, end, rep = edit.start, edit.end, edit.replacement
+        if start < pos or end < start or end > len(text):
             raise ValueError(f"edits overlap or leave the text: {edit}")
-        if edit.start > pos:
-            out_pieces.append(text[pos : edit.start])
-            pieces.append([edit.start - pos, edit.start - pos, 1])
-        if edit.end > edit.start or edit.replacement:
-            out_pieces.append(edit.replacement)
-            pieces.append([len(edit.replacement), edit.end - edit.start, 0])
-        pos = edit.end
+        if start > pos:  # identity run
+            parts.append(text[pos:start])
+            if carry:
+                tos.append(1)
+                ros.append(pos + 1)
+                carry = False
+            npos += start - pos
+            pos = start
+        n = len(rep)
+        if n:
+            parts.append(rep)
+            if n == end - start and not carry:
+                npos += n
+                pos = end
+                continue
+            if tos[-1] != npos:
+                tos.append(npos)
+                ros.append(pos)
+            npos += n
+            pos = end
+            tos.append(npos)
+            ros.append(pos)
+            carry = False
+        elif end > start:  # deletion
+            if npos == 0:
+                carry = True
+                pos = end
+                continue
+            if tos[-1] == npos:
+                ros[-1] = end
+            else:
+                if tos[-1] != npos - 1:
+                    tos.append(npos - 1)
+                    ros.append(pos - 1)
+                tos.append(npos)
+                ros.append(end)
+            pos = end
     if pos < len(text):
-        out_pieces.append(text[pos:])
-        pieces.append([len(text) - pos, len(text) - pos, 1])
-    new_text = "".join(out_pieces)
+        parts.append(text[pos:])
+        if carry:
+            tos.append(1)
+            ros.append(pos + 1)
+            carry = False
+        npos += len(text) - pos
+        pos = len(text)
+    new_text = "".join(parts)
     if not new_text:
         return new_text, Alignment((0, 0), (0, len(text)))
-    merged: list[list[int]] = []
-    carry = 0  # deleted old characters waiting for the first kept character
-    for new_len, old_len, identity in pieces:
-        if new_len == 0:
-            if not merged:
-                carry += old_len
-                continue
-            last = merged[-1]
-            if last[2] and last[0] > 1:  # split one character off an identity run
-                last[0] -= 1
-                last[1] -= 1
-                merged.append([1, 1, 0])
-                last = merged[-1]
-            last[1] += old_len
-            last[2] = 0
-            continue
-        if carry:
-            if identity and new_len > 1:
-                merged.append([1, 1 + carry, 0])
-                merged.append([new_len - 1, old_len - 1, 1])
-            else:
-                merged.append([new_len, old_len + carry, 0])
-            carry = 0
-            continue
-        merged.append([new_len, old_len, identity])
-    new_pts, old_pts = [0], [0]
-    for new_len, old_len, _ in merged:
-        new_pts.append(new_pts[-1] + new_len)
-        old_pts.append(old_pts[-1] + old_len)
-    return new_text, _simplify(new_pts, old_pts)
+    if tos[-1] != npos or ros[-1] != pos:
+        tos.append(npos)
+        ros.append(pos)
+    return new_text, Alignment(tos, ros)
