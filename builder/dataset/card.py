@@ -352,6 +352,11 @@ overall, and exact span matches):
 ```
 {facts.evaluation_table}
 ```
+
+These documents were in view while the rules were written, so the table
+measures how well the rules fit them, not how they do on unseen sites. The
+repository's held-out test pages (other sites' templates, and clean pages
+that must get no span) are the better guide to that.
 """)
     parts.append(f"""## Normalization
 
