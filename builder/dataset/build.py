@@ -269,21 +269,37 @@ def finalize_build(
     for file_no, path in enumerate(spool_files):
         row_no = 0
         for batch in pq.ParquetFile(path).iter_batches(batch_size=options.batch_size):
-            for i, record in enumerate(batch.drop_columns([LINE_HASHES]).to_pylist()):
+            ids = batch.column("id").to_pylist()
+            sources = batch.column("source").to_pylist()
+            hashes = batch.column(LINE_HASHES).to_pylist() if signal else None
+            rows = batch.drop_columns([LINE_HASHES])
+            # most rows pass through as Arrow; only rows that gold or the corpus
+            # signal may change are decoded into Python objects
+            passthrough: dict[str, list[int]] = {}
+            for i, (doc_id, source) in enumerate(zip(ids, sources)):
                 if (file_no, row_no + i) in duplicates:
                     continue
-                doc = ProcessedDocument.from_record(record)
-                if signal is not None and doc.source:
+                split = assignment[group_key(source, doc_id)]
+                repeated = signal.repeated_hashes(source) if (signal and source) else None
+                touched = bool(repeated) and not repeated.isdisjoint(hashes[i])
+                if doc_id not in gold and not touched:
+                    passthrough.setdefault(split, []).append(i)
+                    continue
+                doc = ProcessedDocument.from_record(rows.slice(i, 1).to_pylist()[0])
+                if touched:
                     doc = doc.with_spans(signal.apply(doc.source, doc.text, list(doc.spans)))
                 gold_spans = gold.spans_for(doc.id, doc.text)
                 if gold_spans is not None:
                     evaluation_pairs.append((doc.text, gold_spans, list(doc.spans)))
                     if options.labels == "auto":
                         doc = doc.with_spans(gold_spans, label_source="gold")
-                split = assignment[group_key(doc.source, doc.id)]
-                row = doc.to_record()
-                writers.write(split, row)
-                card.add(split, doc, row)
+                one = pa.RecordBatch.from_pylist([doc.to_record()], schema=FEATURES.arrow_schema)
+                writers.write(split, one)
+                card.add(split, one)
+            for split, indices in passthrough.items():
+                taken = rows.take(pa.array(indices, type=pa.int32()))
+                writers.write(split, taken)
+                card.add(split, taken)
             row_no += batch.num_rows
         path.unlink()
     report.files = writers.close()
@@ -323,41 +339,35 @@ def _copy_card(options: BuildOptions, stage: StagedOutput) -> None:
 
 
 class _SplitWriters:
-    """One rotating shard writer per split; shards get their final names on close."""
+    """One rotating shard writer per split; shards get their final names on close.
 
-    def __init__(self, folder: Path, shard_bytes: int, flush_rows: int = 256) -> None:
+    Rows arrive as Arrow record batches and are written in arrival order, so
+    the output is deterministic; a shard is closed once it holds
+    ``shard_bytes`` of Arrow data.
+    """
+
+    def __init__(self, folder: Path, shard_bytes: int) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.shard_bytes = shard_bytes
-        self.flush_rows = flush_rows
         self.rows: dict[str, int] = {}
         self._current: dict[str, ShardWriter] = {}
-        self._pending: dict[str, list[dict[str, Any]]] = {}
         self._done: dict[str, list[WrittenFile]] = {s: [] for s in SPLITS}
 
-    def write(self, split: str, row: dict[str, Any]) -> None:
-        self._pending.setdefault(split, []).append(row)
-        self.rows[split] = self.rows.get(split, 0) + 1
-        if len(self._pending[split]) >= self.flush_rows:
-            self._flush(split)
-
-    def _flush(self, split: str) -> None:
-        rows = self._pending.pop(split, [])
-        if not rows:
+    def write(self, split: str, batch: pa.RecordBatch) -> None:
+        if batch.num_rows == 0:
             return
+        self.rows[split] = self.rows.get(split, 0) + batch.num_rows
         writer = self._current.get(split)
         if writer is None:
-            index = len(self._done[split])
-            writer = ShardWriter(self.folder / f".{split}-{index:05d}.partial")
+            writer = ShardWriter(self.folder / f".{split}-{len(self._done[split]):05d}.partial")
             self._current[split] = writer
-        writer.write(rows)
+        writer.write_batch(batch)
         if writer.bytes_written >= self.shard_bytes:
             self._done[split].append(writer.close())
             del self._current[split]
 
     def close(self) -> list[WrittenFile]:
-        for split in list(self._pending):
-            self._flush(split)
         for split, writer in list(self._current.items()):
             self._done[split].append(writer.close())
         self._current.clear()

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
@@ -21,7 +23,6 @@ from huggingface_hub import DatasetCardData
 
 from builder.dataset.parquet import WrittenFile
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS
-from builder.document import ProcessedDocument
 from builder.labels import LABEL_NAMES
 from builder.normalize.families import EDIT_FAMILIES
 from builder.schema import FEATURES
@@ -103,30 +104,50 @@ class CardAccumulator:
         self.encodings: Counter[str] = Counter()
         self.text_chars = 0
         self.raw_chars = 0
-        self._example: tuple[int, int, str, dict[str, Any]] | None = None
+        self._example: tuple[int, int, dict[str, Any]] | None = None
 
-    def add(self, split: str, doc: ProcessedDocument, row: dict[str, Any]) -> None:
-        self.split_sizes[split] += 1
-        if doc.source:
-            if len(self.sources[split]) <= self.MAX_LISTED_SOURCES:
-                self.sources[split].add(doc.source)
-        else:
-            self.unknown_sources[split] += 1
-        for span in doc.spans:
-            self.span_counts[span.label] += 1
-            self.char_counts[span.label] += span.end - span.start
-            self.rules[span.rule] += 1
-        self.edits.update(doc.edit_counts)
+    def add(self, split: str, rows: pa.RecordBatch) -> None:
+        """Count a batch of written rows (computed on the Arrow columns)."""
+        n = rows.num_rows
+        if n == 0:
+            return
+        self.split_sizes[split] += n
+        sources = rows.column("source")
+        for value, count in _value_counts(sources):
+            if value:
+                if len(self.sources[split]) <= self.MAX_LISTED_SOURCES:
+                    self.sources[split].add(value)
+            else:
+                self.unknown_sources[split] += count
+        spans = pc.list_flatten(rows.column("spans"))
+        if len(spans):
+            labels = spans.field("label").to_numpy(zero_copy_only=False)
+            lengths = pc.subtract(spans.field("end"), spans.field("start")).to_numpy(zero_copy_only=False)
+            for label_id, name in enumerate(LABEL_NAMES):
+                mask = labels == label_id
+                self.span_counts[name] += int(mask.sum())
+                self.char_counts[name] += int(lengths[mask].sum())
+            for value, count in _value_counts(spans.field("rule")):
+                self.rules[value] += count
+        stats = rows.column("normalization")
+        edits = pc.struct_field(stats, "edits")
+        for family in EDIT_FAMILIES:
+            self.edits[family] += int(pc.sum(pc.struct_field(edits, family)).as_py() or 0)
         if len(self.per_doc) <= self.MAX_LISTED_DOCS:
-            self.per_doc.append((doc.id, dict(doc.edit_counts)))
-        self.label_sources[doc.label_source] += 1
-        self.encodings[doc.encoding] += 1
-        self.text_chars += len(doc.text)
-        self.raw_chars += len(doc.raw_text)
-        # the example: the shortest training document (ties: smallest id)
-        key = (0 if split == "train" else 1, len(doc.text), doc.id)
-        if self._example is None or key < self._example[:3]:
-            self._example = (*key, row)
+            for doc_id, counts in zip(rows.column("id").to_pylist(), edits.to_pylist()):
+                self.per_doc.append((doc_id, counts))
+        for value, count in _value_counts(rows.column("label_source")):
+            self.label_sources[value] += count
+        for value, count in _value_counts(pc.struct_field(stats, "encoding")):
+            self.encodings[value] += count
+        text_lengths = pc.utf8_length(rows.column("text"))
+        self.text_chars += int(pc.sum(text_lengths).as_py())
+        self.raw_chars += int(pc.sum(pc.utf8_length(rows.column("raw_text"))).as_py())
+        # the example: the shortest training document (ties: first written)
+        i = int(pc.index(text_lengths, pc.min(text_lengths)).as_py())
+        key = (0 if split == "train" else 1, text_lengths[i].as_py())
+        if self._example is None or key < self._example[:2]:
+            self._example = (*key, rows.slice(i, 1).to_pylist()[0])
 
     def finish(
         self,
@@ -166,12 +187,17 @@ class CardAccumulator:
             encodings=dict(sorted(self.encodings.items())),
             read=read,
             rejection_reasons=dict(sorted(rejection_reasons.items())),
-            example=self._example[3] if self._example else None,
+            example=self._example[2] if self._example else None,
             evaluation_table=evaluation_table,
             evaluation_overall_f1=getattr(overall, "f1", None),
             rules_used=dict(sorted(self.rules.items())),
             ratios=dict(ratios),
         )
+
+def _value_counts(array: pa.Array | pa.ChunkedArray) -> list[tuple[Any, int]]:
+    counts = pc.value_counts(array)
+    return list(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
+
 
 def _size_category(n: int) -> str:
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),

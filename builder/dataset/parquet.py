@@ -45,20 +45,38 @@ class ShardWriter:
         self._rows = 0
         self._bytes = 0
         self._row_group_size = row_group_size
+        self._buffer: list[pa.RecordBatch] = []
+        self._buffered_rows = 0
+        self._buffered_bytes = 0
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         rows = list(records)
-        if not rows:
+        if rows:
+            self.write_batch(pa.RecordBatch.from_pylist(rows, schema=self._schema))
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        """Append rows that already have the dataset schema (buffered into row groups)."""
+        if batch.num_rows == 0:
             return
-        table = pa.Table.from_pylist(rows, schema=self._schema)
-        self._writer.write_table(table, row_group_size=self._row_group_size)
-        self._rows += table.num_rows
-        self._bytes += table.nbytes
+        self._buffer.append(batch)
+        self._buffered_rows += batch.num_rows
+        self._buffered_bytes += batch.nbytes
+        self._rows += batch.num_rows
+        self._bytes += batch.nbytes
+        if self._buffered_rows >= self._row_group_size or self._buffered_bytes >= 64 * 1024 * 1024:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            table = pa.Table.from_batches(self._buffer, schema=self._schema)
+            self._writer.write_table(table, row_group_size=self._row_group_size)
+            self._buffer, self._buffered_rows, self._buffered_bytes = [], 0, 0
 
     @property
     def bytes_written(self) -> int:
         return self._bytes
 
     def close(self) -> WrittenFile:
+        self._flush()
         self._writer.close()
         return WrittenFile(self.path, self._rows, self._bytes)

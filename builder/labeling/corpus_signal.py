@@ -98,6 +98,7 @@ class RepeatedLineSignal:
         """Pass 1 from precomputed :func:`line_hash` values of one document's lines
         (workers can hash, the main process only counts); duplicates count once."""
         self.documents[source] += 1
+        self.__dict__.pop("_repeated_cache", None)
         table = self.counts[source]
         for h in set(hashes):
             if h in table:
@@ -106,6 +107,23 @@ class RepeatedLineSignal:
                 table[h] = 1
             else:
                 self.dropped[source] += 1
+
+    def repeated_hashes(self, source: str) -> frozenset[int]:
+        """Hashes of the lines of ``source`` that are frequent enough to label (cached).
+
+        A document none of whose line hashes is in this set gets nothing from
+        :meth:`apply`, so a build can skip it without decoding the row.
+        """
+        cache = self.__dict__.setdefault("_repeated_cache", {})
+        if source not in cache:
+            docs = self.documents.get(source, 0)
+            table = self.counts.get(source) or {}
+            if docs < self.min_documents:
+                cache[source] = frozenset()
+            else:
+                need = max(self.threshold, int(self.min_fraction * docs + 0.999999))
+                cache[source] = frozenset(h for h, n in table.items() if n >= need)
+        return cache[source]
 
     def document_count(self, source: str, line: str) -> int:
         """In how many observed documents of ``source`` the line occurs (0 if ignored)."""
