@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import deque
 import json
 import multiprocessing
 import os
@@ -39,6 +40,7 @@ from builder.dataset.parquet import ShardWriter, WrittenFile, shard_name
 from builder.dataset.readers import InputDocument, Rejection, iter_documents
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
 from builder.document import ProcessedDocument, process_document
+from builder.labeling.corpus_signal import RepeatedLineSignal
 from builder.schema import FEATURES
 
 __all__ = ["BuildOptions", "BuildReport", "build_dataset"]
@@ -109,14 +111,15 @@ LINE_HASHES = "_line_hashes"
 SPOOL_SCHEMA = FEATURES.arrow_schema.append(pa.field(LINE_HASHES, pa.list_(pa.uint64())))
 
 
+_SIGNAL = RepeatedLineSignal()  # only its line filter is used in pass 1
+
+
 def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatch | None, list[Rejection], int]:
     """Run the core on a batch: spool rows as Arrow, the batch's rejections, its UTF-8 size.
 
     Shared by the local worker pool and the datatrove step, so both produce
     the same spool.
     """
-    from builder.labeling.corpus_signal import line_hash
-
     records: list[dict[str, Any]] = []
     rejections: list[Rejection] = []
     size = 0
@@ -137,10 +140,7 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
             rejections.append(Rejection(item.id, item.path, "empty after normalization"))
             continue
         record = doc.to_record()
-        record[LINE_HASHES] = (
-            sorted({line_hash(line) for line in doc.text.split("\n") if line.strip()})
-            if doc.source else []
-        )
+        record[LINE_HASHES] = _SIGNAL.candidate_hashes(doc.text, doc.spans) if doc.source else []
         records.append(record)
     batch = pa.RecordBatch.from_pylist(records, schema=SPOOL_SCHEMA) if records else None
     return batch, rejections, size
@@ -152,16 +152,24 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _map_batches(
-    batches: Iterator[list[InputDocument | Rejection]], num_proc: int
-) -> Iterator[tuple[pa.RecordBatch | None, list[Rejection], int]]:
+def _ordered_map(function: Callable[[Any], Any], tasks: Iterable[Any], num_proc: int) -> Iterator[Any]:
+    """``map`` over worker processes, in input order, with a bounded window.
+
+    ``Pool.imap`` would read the whole input iterator ahead (the corpus, into
+    memory); here at most ``4 * num_proc`` tasks are in flight at once.
+    """
     if num_proc <= 1:
-        yield from map(process_batch, batches)
+        yield from map(function, tasks)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    window: deque[Any] = deque()
     with multiprocessing.get_context(method).Pool(num_proc) as pool:
-        # imap keeps input order, which keeps the build deterministic
-        yield from pool.imap(process_batch, batches, chunksize=1)
+        for task in tasks:
+            window.append(pool.apply_async(function, (task,)))
+            if len(window) >= 4 * num_proc:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
 
 
 def _id_hash(doc_id: str) -> bytes:
@@ -186,6 +194,92 @@ class RejectionLog:
         self._handle.close()
 
 
+# -- pass 2: corpus signal, gold, split routing (also in worker processes) -----
+
+
+@dataclass(frozen=True)
+class _FinishContext:
+    """What pass 2 needs; set before the pool forks, so workers share it."""
+
+    assignment: dict[str, str]
+    signal: Any
+    gold: GoldIndex
+    labels: str
+    duplicates: set[tuple[int, int]]
+    spool_files: list[Path]
+
+
+_FINISH: _FinishContext | None = None
+
+
+def _row_groups(path: Path) -> list[tuple[int, int]]:
+    """(row group index, offset of its first row) for every row group of a spool file."""
+    meta = pq.ParquetFile(path).metadata
+    out, offset = [], 0
+    for group in range(meta.num_row_groups):
+        out.append((group, offset))
+        offset += meta.row_group(group).num_rows
+    return out
+
+
+def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.RecordBatch]], list]:
+    """Pass 2 for one spool row group: final rows per split, in input order.
+
+    Rows that neither gold nor the corpus signal can change pass through as
+    Arrow; the others are decoded, relabeled and encoded again.
+    """
+    ctx = _FINISH
+    assert ctx is not None, "pass 2 context is not set"
+    file_no, group, offset = task
+    table = pq.ParquetFile(ctx.spool_files[file_no]).read_row_group(group)
+    ids = table.column("id").to_pylist()
+    sources = table.column("source").to_pylist()
+    hashes = table.column(LINE_HASHES).to_pylist() if ctx.signal else None
+    rows = table.drop_columns([LINE_HASHES]).combine_chunks()
+    pieces: list[tuple[str, pa.RecordBatch]] = []
+    pairs: list[tuple[str, list, list]] = []
+    run: list[int] = []  # consecutive pass-through rows of one split
+    run_split = ""
+
+    def flush_run() -> None:
+        if run:
+            pieces.append((run_split, rows.take(pa.array(run, type=pa.int32())).to_batches()[0]))
+            run.clear()
+
+    for i, (doc_id, source) in enumerate(zip(ids, sources)):
+        if (file_no, offset + i) in ctx.duplicates:
+            continue
+        split = ctx.assignment[group_key(source, doc_id)]
+        repeated = ctx.signal.repeated_hashes(source) if (ctx.signal and source) else None
+        touched = bool(repeated) and not repeated.isdisjoint(hashes[i])
+        if doc_id not in ctx.gold and not touched:
+            if split != run_split:
+                flush_run()
+                run_split = split
+            run.append(i)
+            continue
+        flush_run()
+        doc = ProcessedDocument.from_record(rows.slice(i, 1).to_pylist()[0])
+        if touched:
+            doc = doc.with_spans(ctx.signal.apply(doc.source, doc.text, list(doc.spans)))
+        gold_spans = ctx.gold.spans_for(doc.id, doc.text)
+        if gold_spans is not None:
+            pairs.append((doc.text, gold_spans, list(doc.spans)))
+            if ctx.labels == "auto":
+                doc = doc.with_spans(gold_spans, label_source="gold")
+        pieces.append((split, pa.RecordBatch.from_pylist([doc.to_record()], schema=FEATURES.arrow_schema)))
+    flush_run()
+    # one batch per split: order matters only within a split (each has its own shards)
+    by_split: dict[str, list[pa.RecordBatch]] = {}
+    for split, piece in pieces:
+        by_split.setdefault(split, []).append(piece)
+    merged = [
+        (split, pa.concat_batches(batches) if len(batches) > 1 else batches[0])
+        for split, batches in by_split.items()
+    ]
+    return merged, pairs
+
+
 # -- the build -----------------------------------------------------------------
 
 
@@ -198,8 +292,8 @@ def build_dataset(options: BuildOptions, progress: Progress | None = None) -> Bu
         read = input_bytes = 0
         with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
             inputs = iter_documents(options.inputs, max_bytes=options.max_doc_bytes)
-            for batch, rejected, size in _map_batches(
-                _batched(inputs, options.batch_size), options.num_proc
+            for batch, rejected, size in _ordered_map(
+                process_batch, _batched(inputs, options.batch_size), options.num_proc
             ):
                 done = len(rejected) + (batch.num_rows if batch is not None else 0)
                 read += done
@@ -231,7 +325,6 @@ def finalize_build(
     Runs in one process after pass 1, wherever pass 1 ran (local pool or
     datatrove executor). Writes into ``staging``; the caller moves it into place.
     """
-    from builder.labeling import RepeatedLineSignal
     from builder.labeling.evaluate import evaluate_spans, format_report
 
     report = BuildReport(read=read, input_bytes=input_bytes)
@@ -266,41 +359,22 @@ def finalize_build(
     writers = _SplitWriters(staging / "data", options.shard_bytes)
     card = CardAccumulator(pretty_name=options.pretty_name)
     evaluation_pairs: list[tuple[str, list, list]] = []
-    for file_no, path in enumerate(spool_files):
-        row_no = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=options.batch_size):
-            ids = batch.column("id").to_pylist()
-            sources = batch.column("source").to_pylist()
-            hashes = batch.column(LINE_HASHES).to_pylist() if signal else None
-            rows = batch.drop_columns([LINE_HASHES])
-            # most rows pass through as Arrow; only rows that gold or the corpus
-            # signal may change are decoded into Python objects
-            passthrough: dict[str, list[int]] = {}
-            for i, (doc_id, source) in enumerate(zip(ids, sources)):
-                if (file_no, row_no + i) in duplicates:
-                    continue
-                split = assignment[group_key(source, doc_id)]
-                repeated = signal.repeated_hashes(source) if (signal and source) else None
-                touched = bool(repeated) and not repeated.isdisjoint(hashes[i])
-                if doc_id not in gold and not touched:
-                    passthrough.setdefault(split, []).append(i)
-                    continue
-                doc = ProcessedDocument.from_record(rows.slice(i, 1).to_pylist()[0])
-                if touched:
-                    doc = doc.with_spans(signal.apply(doc.source, doc.text, list(doc.spans)))
-                gold_spans = gold.spans_for(doc.id, doc.text)
-                if gold_spans is not None:
-                    evaluation_pairs.append((doc.text, gold_spans, list(doc.spans)))
-                    if options.labels == "auto":
-                        doc = doc.with_spans(gold_spans, label_source="gold")
-                one = pa.RecordBatch.from_pylist([doc.to_record()], schema=FEATURES.arrow_schema)
-                writers.write(split, one)
-                card.add(split, one)
-            for split, indices in passthrough.items():
-                taken = rows.take(pa.array(indices, type=pa.int32()))
-                writers.write(split, taken)
-                card.add(split, taken)
-            row_no += batch.num_rows
+    global _FINISH
+    _FINISH = _FinishContext(assignment, signal, gold, options.labels, duplicates, spool_files)
+    tasks = [
+        (file_no, group, offset)
+        for file_no, path in enumerate(spool_files)
+        for group, offset in _row_groups(path)
+    ]
+    try:
+        for pieces, pairs in _ordered_map(_finish_row_group, tasks, options.num_proc):
+            for split, piece in pieces:
+                writers.write(split, piece)
+                card.add(split, piece)
+            evaluation_pairs.extend(pairs)
+    finally:
+        _FINISH = None
+    for path in spool_files:
         path.unlink()
     report.files = writers.close()
     report.split_sizes = {s: writers.rows.get(s, 0) for s in SPLITS}

@@ -108,6 +108,30 @@ class RepeatedLineSignal:
             else:
                 self.dropped[source] += 1
 
+    def candidate_hashes(self, text: str, spans: Iterable[Span]) -> list[int]:
+        """Hashes of the lines of ``text`` this signal could ever label, for pass 1.
+
+        Lines a rule already covers and lines that look like content (long,
+        sentence-like, headings) are left out: :meth:`apply` would never label
+        them, so counting them only costs memory and makes pass 2 look at
+        documents it cannot change. (A line that a context-dependent rule
+        labels in some documents is then counted only where it is uncovered:
+        a possible miss, never a false positive.)
+        """
+        covered = bytearray(len(text) + 1)
+        for span in spans:
+            covered[span.start:span.end] = b"\x01" * (span.end - span.start)
+        out: set[int] = set()
+        pos = 0
+        for line in text.split("\n"):
+            end = pos + len(line)
+            stripped = line.strip()
+            if stripped and not covered[pos] and not covered[max(pos, end - 1)]:
+                if not self._looks_like_content(stripped):
+                    out.add(line_hash(line))
+            pos = end + 1
+        return sorted(out)
+
     def repeated_hashes(self, source: str) -> frozenset[int]:
         """Hashes of the lines of ``source`` that are frequent enough to label (cached).
 
