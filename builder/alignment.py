@@ -150,6 +150,8 @@ class Alignment:
         """
         if step.raw_length != self.text_length:
             raise ValueError("step does not start from this alignment's text")
+        if step.text_length == 0:  # the step emptied the text: it came from all of raw
+            return Alignment((0, 0), (0, self.raw_length))
         pts, prs = self.text_offsets, self.raw_offsets
         if len(pts) == 2 and pts[1] == prs[1]:
             return step

@@ -86,15 +86,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     try:
         if args.executor:
+            from builder.distributed.build import run_distributed_build
+
             try:
-                from builder.distributed.build import run_distributed_build
-            except ImportError as err:
+                report = run_distributed_build(
+                    options, executor=args.executor, tasks=args.tasks or max(args.num_proc, 1),
+                    workers=args.num_proc,
+                )
+            except ImportError as err:  # the optional extra is not installed
                 print(f"error: {err}", file=sys.stderr)
                 return EXIT_USAGE
-            report = run_distributed_build(
-                options, executor=args.executor, tasks=args.tasks or max(args.num_proc, 1),
-                workers=args.num_proc,
-            )
         else:
             report = build_dataset(options, progress=progress)
     finally:
@@ -185,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     build.add_argument(
-        "--input", nargs="+", type=Path, metavar="PATH",
+        "--input", nargs="+", action="extend", type=Path, metavar="PATH",
         help="folders (scanned for .txt, .jsonl, .jsonl.gz, .parquet) or files; "
         ".txt = one document, id from the file name; JSONL/Parquet rows need a 'text' "
         "field and may carry 'id', 'url', 'source'",

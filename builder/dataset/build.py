@@ -127,7 +127,11 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
         if isinstance(item, Rejection):
             rejections.append(item)
             continue
-        size += len(item.raw_text.encode("utf-8", "surrogatepass"))
+        try:
+            size += len(item.raw_text.encode("utf-8"))
+        except UnicodeEncodeError as err:  # a lone surrogate, e.g. from a JSON \ud800 escape
+            rejections.append(Rejection(item.id, item.path, f"undecodable: lone surrogate at {err.start}"))
+            continue
         try:
             doc = process_document(
                 item.raw_text, doc_id=item.id, source=item.source, url=item.url,
@@ -214,7 +218,7 @@ _FINISH: _FinishContext | None = None
 
 def _row_groups(path: Path) -> list[tuple[int, int]]:
     """(row group index, offset of its first row) for every row group of a spool file."""
-    meta = pq.ParquetFile(path).metadata
+    meta = pq.ParquetFile(path, pre_buffer=False).metadata
     out, offset = [], 0
     for group in range(meta.num_row_groups):
         out.append((group, offset))
@@ -231,7 +235,7 @@ def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.Re
     ctx = _FINISH
     assert ctx is not None, "pass 2 context is not set"
     file_no, group, offset = task
-    table = pq.ParquetFile(ctx.spool_files[file_no]).read_row_group(group)
+    table = pq.ParquetFile(ctx.spool_files[file_no], pre_buffer=False).read_row_group(group)
     ids = table.column("id").to_pylist()
     sources = table.column("source").to_pylist()
     hashes = table.column(LINE_HASHES).to_pylist() if ctx.signal else None
@@ -338,7 +342,7 @@ def finalize_build(
     for file_no, path in enumerate(spool_files):
         row_no = 0
         columns = ["id", "source"] + ([LINE_HASHES] if signal else [])
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096, columns=columns):
+        for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=4096, columns=columns):
             ids = batch.column("id").to_pylist()
             sources = batch.column("source").to_pylist()
             hashes = batch.column(LINE_HASHES).to_pylist() if signal else None
@@ -432,14 +436,22 @@ class _SplitWriters:
         if batch.num_rows == 0:
             return
         self.rows[split] = self.rows.get(split, 0) + batch.num_rows
-        writer = self._current.get(split)
-        if writer is None:
-            writer = ShardWriter(self.folder / f".{split}-{len(self._done[split]):05d}.partial")
-            self._current[split] = writer
-        writer.write_batch(batch)
-        if writer.bytes_written >= self.shard_bytes:
-            self._done[split].append(writer.close())
-            del self._current[split]
+        pending = [batch]
+        while pending:
+            writer = self._current.get(split)
+            if writer is None:
+                writer = ShardWriter(
+                    self.folder / f".{split}-{len(self._done[split]):05d}.partial",
+                    max_bytes=self.shard_bytes,
+                )
+                self._current[split] = writer
+            for piece in pending:
+                writer.write_batch(piece)
+            pending = []
+            if writer.full:  # the shard reached its size at a row-group boundary
+                pending = writer.take_buffer()
+                self._done[split].append(writer.close())
+                del self._current[split]
 
     def close(self) -> list[WrittenFile]:
         for split, writer in list(self._current.items()):

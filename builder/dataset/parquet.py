@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.schema import FEATURES
@@ -36,18 +37,40 @@ class WrittenFile:
 
 
 class ShardWriter:
-    """Append record batches to one Parquet file."""
+    """Append rows to one Parquet file in row groups that depend only on the rows.
 
-    def __init__(self, path: Path, row_group_size: int = 1000) -> None:
+    Rows may arrive in batches of any size (they depend on how the work was
+    split across processes or tasks); the file must not. Rows are buffered
+    and cut into row groups of ``row_group_rows`` rows, or fewer when their
+    text reaches ``row_group_text_bytes``, deciding row by row, so the same
+    rows in the same order always give the same file.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        row_group_rows: int = 1000,
+        row_group_text_bytes: int = 64 * 1024 * 1024,
+        max_bytes: int | None = None,
+    ) -> None:
         self.path = path
+        #: set once ``max_bytes`` of row groups are written; later rows stay buffered
+        self.full = False
+        self._max_bytes = max_bytes
         self._schema = FEATURES.arrow_schema
         self._writer = pq.ParquetWriter(path, self._schema, compression="zstd")
         self._rows = 0
         self._bytes = 0
-        self._row_group_size = row_group_size
+        self._max_rows = row_group_rows
+        self._max_text = row_group_text_bytes
         self._buffer: list[pa.RecordBatch] = []
         self._buffered_rows = 0
-        self._buffered_bytes = 0
+        self._buffered_text = 0
+
+    @property
+    def bytes_written(self) -> int:
+        """Arrow bytes of the row groups written so far (buffered rows not counted)."""
+        return self._bytes
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         rows = list(records)
@@ -55,28 +78,50 @@ class ShardWriter:
             self.write_batch(pa.RecordBatch.from_pylist(rows, schema=self._schema))
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
-        """Append rows that already have the dataset schema (buffered into row groups)."""
+        """Append rows that already have the dataset schema."""
         if batch.num_rows == 0:
             return
         self._buffer.append(batch)
         self._buffered_rows += batch.num_rows
-        self._buffered_bytes += batch.nbytes
-        self._rows += batch.num_rows
-        self._bytes += batch.nbytes
-        if self._buffered_rows >= self._row_group_size or self._buffered_bytes >= 64 * 1024 * 1024:
-            self._flush()
+        self._buffered_text += batch.column("text").nbytes + batch.column("raw_text").nbytes
+        if self._buffered_rows >= self._max_rows or self._buffered_text >= self._max_text:
+            self._flush(final=False)
 
-    def _flush(self) -> None:
-        if self._buffer:
-            table = pa.Table.from_batches(self._buffer, schema=self._schema)
-            self._writer.write_table(table, row_group_size=self._row_group_size)
-            self._buffer, self._buffered_rows, self._buffered_bytes = [], 0, 0
+    def _flush(self, final: bool) -> None:
+        if not self._buffer:
+            return
+        table = pa.Table.from_batches(self._buffer, schema=self._schema)
+        sizes = pc.add(
+            pc.binary_length(table.column("text")), pc.binary_length(table.column("raw_text"))
+        ).to_pylist()
+        start = 0
+        while start < table.num_rows and not self.full:
+            end, text = start, 0
+            while end < table.num_rows and end - start < self._max_rows and text < self._max_text:
+                text += sizes[end]
+                end += 1
+            full = end - start == self._max_rows or text >= self._max_text
+            if not (full or final):
+                break
+            group = table.slice(start, end - start).combine_chunks()
+            self._writer.write_table(group, row_group_size=end - start)
+            self._rows += group.num_rows
+            self._bytes += group.nbytes
+            start = end
+            if self._max_bytes is not None and self._bytes >= self._max_bytes:
+                self.full = True
+        rest = table.slice(start)
+        self._buffer = rest.combine_chunks().to_batches() if rest.num_rows else []
+        self._buffered_rows = rest.num_rows
+        self._buffered_text = sum(sizes[start:])
 
-    @property
-    def bytes_written(self) -> int:
-        return self._bytes
+    def take_buffer(self) -> list[pa.RecordBatch]:
+        """Remove and return the rows not yet written (for the next shard)."""
+        rest, self._buffer = self._buffer, []
+        self._buffered_rows = self._buffered_text = 0
+        return rest
 
     def close(self) -> WrittenFile:
-        self._flush()
+        self._flush(final=True)
         self._writer.close()
         return WrittenFile(self.path, self._rows, self._bytes)

@@ -196,7 +196,7 @@ def _read_parquet(path: Path, max_bytes: int) -> Iterator[InputDocument | Reject
 
     stem = path.name.removesuffix(".parquet")
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(path, pre_buffer=False)
     except (OSError, ValueError) as err:
         yield Rejection(f"{stem}:*", str(path), f"unreadable parquet file: {err}")
         return
