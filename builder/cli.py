@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--num-proc", type=int, default=1, metavar="N",
                        help="worker processes for normalizing and labeling (default: 1)")
     build.add_argument("--shard-size-mb", type=float, default=256.0, metavar="MB",
-                       help="target size of one Parquet shard (default: 256)")
+                       help="target size of one Parquet shard, counted as document text (text + raw_text) before compression (default: 256)")
     build.add_argument("--executor", choices=("local", "ray", "slurm"),
                        help="run pass 1 through a datatrove executor instead of the built-in "
                        "process pool (needs: pip install 'zh-web-boilerplate[distributed]'); "

@@ -39,7 +39,9 @@ from builder.dataset.output import StagedOutput
 from builder.dataset.parquet import ShardWriter, WrittenFile, shard_name
 from builder.dataset.readers import InputDocument, Rejection, iter_documents
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
-from builder.document import ProcessedDocument, process_document
+from builder.alignment import Alignment
+from builder.document import process_document, spans_to_records
+from builder.labels import LABEL_NAMES, Span
 from builder.labeling.corpus_signal import RepeatedLineSignal
 from builder.schema import FEATURES
 
@@ -66,7 +68,7 @@ class BuildOptions:
     pretty_name: str = "zh-web-boilerplate"
     num_proc: int = 1
     batch_size: int = 64
-    #: target size of one Parquet shard, in Arrow bytes
+    #: target size of one Parquet shard, in UTF-8 bytes of text + raw_text
     shard_bytes: int = 256 * 1024 * 1024
 
 
@@ -229,8 +231,10 @@ def _row_groups(path: Path) -> list[tuple[int, int]]:
 def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.RecordBatch]], list]:
     """Pass 2 for one spool row group: final rows per split, in input order.
 
-    Rows that neither gold nor the corpus signal can change pass through as
-    Arrow; the others are decoded, relabeled and encoded again.
+    Rows stay Arrow. For the few rows that gold or the corpus signal changes,
+    only their text, spans and alignment are read into Python, and the
+    ``spans`` and ``label_source`` columns are rebuilt; text columns are never
+    copied.
     """
     ctx = _FINISH
     assert ctx is not None, "pass 2 context is not set"
@@ -240,47 +244,48 @@ def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.Re
     sources = table.column("source").to_pylist()
     hashes = table.column(LINE_HASHES).to_pylist() if ctx.signal else None
     rows = table.drop_columns([LINE_HASHES]).combine_chunks()
-    pieces: list[tuple[str, pa.RecordBatch]] = []
+    spans_column: list[Any] | None = None
+    label_sources: list[Any] | None = None
     pairs: list[tuple[str, list, list]] = []
-    run: list[int] = []  # consecutive pass-through rows of one split
-    run_split = ""
-
-    def flush_run() -> None:
-        if run:
-            pieces.append((run_split, rows.take(pa.array(run, type=pa.int32())).to_batches()[0]))
-            run.clear()
-
+    by_split: dict[str, list[int]] = {}
     for i, (doc_id, source) in enumerate(zip(ids, sources)):
         if (file_no, offset + i) in ctx.duplicates:
             continue
-        split = ctx.assignment[group_key(source, doc_id)]
+        by_split.setdefault(ctx.assignment[group_key(source, doc_id)], []).append(i)
         repeated = ctx.signal.repeated_hashes(source) if (ctx.signal and source) else None
         touched = bool(repeated) and not repeated.isdisjoint(hashes[i])
         if doc_id not in ctx.gold and not touched:
-            if split != run_split:
-                flush_run()
-                run_split = split
-            run.append(i)
             continue
-        flush_run()
-        doc = ProcessedDocument.from_record(rows.slice(i, 1).to_pylist()[0])
+        if spans_column is None:
+            spans_column = rows.column("spans").to_pylist()
+            label_sources = rows.column("label_source").to_pylist()
+        text = rows.column("text")[i].as_py()
+        spans = [Span(s["start"], s["end"], LABEL_NAMES[s["label"]], s["rule"]) for s in spans_column[i]]
         if touched:
-            doc = doc.with_spans(ctx.signal.apply(doc.source, doc.text, list(doc.spans)))
-        gold_spans = ctx.gold.spans_for(doc.id, doc.text)
+            spans = ctx.signal.apply(source, text, spans)
+        gold_spans = ctx.gold.spans_for(doc_id, text)
         if gold_spans is not None:
-            pairs.append((doc.text, gold_spans, list(doc.spans)))
+            pairs.append((text, gold_spans, list(spans)))
             if ctx.labels == "auto":
-                doc = doc.with_spans(gold_spans, label_source="gold")
-        pieces.append((split, pa.RecordBatch.from_pylist([doc.to_record()], schema=FEATURES.arrow_schema)))
-    flush_run()
-    # one batch per split: order matters only within a split (each has its own shards)
-    by_split: dict[str, list[pa.RecordBatch]] = {}
-    for split, piece in pieces:
-        by_split.setdefault(split, []).append(piece)
-    merged = [
-        (split, pa.concat_batches(batches) if len(batches) > 1 else batches[0])
-        for split, batches in by_split.items()
-    ]
+                spans = gold_spans
+                label_sources[i] = "gold"
+        alignment = rows.column("alignment")[i].as_py()
+        spans_column[i] = spans_to_records(
+            sorted(spans), Alignment(alignment["text_offsets"], alignment["raw_offsets"])
+        )
+    if spans_column is not None:
+        schema = rows.schema
+        rows = rows.set_column(
+            schema.get_field_index("spans"), schema.field("spans"),
+            pa.array(spans_column, type=schema.field("spans").type),
+        ).set_column(
+            schema.get_field_index("label_source"), schema.field("label_source"),
+            pa.array(label_sources, type=pa.string()),
+        )
+    merged = []
+    for split, indices in by_split.items():
+        taken = rows.take(pa.array(indices, type=pa.int32())).combine_chunks()
+        merged.append((split, taken.to_batches()[0]))
     return merged, pairs
 
 
@@ -311,7 +316,7 @@ def build_dataset(options: BuildOptions, progress: Progress | None = None) -> Bu
         report = finalize_build(
             options, stage.path, [spool_path], rejections, read=read, input_bytes=input_bytes
         )
-    _copy_card(options, stage)
+    copy_card(options)
     return report
 
 
@@ -406,7 +411,7 @@ def finalize_build(
     return report
 
 
-def _copy_card(options: BuildOptions, stage: StagedOutput) -> None:
+def copy_card(options: BuildOptions) -> None:
     """Refresh the repository's copy of the card once the build is in place."""
     if options.card_copy is None:
         return
@@ -421,7 +426,7 @@ class _SplitWriters:
 
     Rows arrive as Arrow record batches and are written in arrival order, so
     the output is deterministic; a shard is closed once it holds
-    ``shard_bytes`` of Arrow data.
+    ``shard_bytes`` of document text (UTF-8 of text + raw_text).
     """
 
     def __init__(self, folder: Path, shard_bytes: int) -> None:

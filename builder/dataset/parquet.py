@@ -33,7 +33,10 @@ def shard_name(split: str, index: int, count: int) -> str:
 class WrittenFile:
     path: Path
     num_examples: int
-    num_bytes: int  # Arrow (in-memory) bytes, what ``dataset_info`` reports
+    #: uncompressed size of the row groups as Parquet reports it: the
+    #: ``num_bytes`` of ``dataset_info``. (Arrow's in-memory size would depend
+    #: on buffer layout, which differs with how the work was split.)
+    num_bytes: int
 
 
 class ShardWriter:
@@ -69,7 +72,11 @@ class ShardWriter:
 
     @property
     def bytes_written(self) -> int:
-        """Arrow bytes of the row groups written so far (buffered rows not counted)."""
+        """UTF-8 bytes of ``text`` + ``raw_text`` in the row groups written so far.
+
+        Decides where a shard ends; it counts only the rows' content, so the
+        decision is the same however the rows arrived.
+        """
         return self._bytes
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
@@ -106,7 +113,7 @@ class ShardWriter:
             group = table.slice(start, end - start).combine_chunks()
             self._writer.write_table(group, row_group_size=end - start)
             self._rows += group.num_rows
-            self._bytes += group.nbytes
+            self._bytes += text
             start = end
             if self._max_bytes is not None and self._bytes >= self._max_bytes:
                 self.full = True
@@ -124,4 +131,6 @@ class ShardWriter:
     def close(self) -> WrittenFile:
         self._flush(final=True)
         self._writer.close()
-        return WrittenFile(self.path, self._rows, self._bytes)
+        meta = pq.ParquetFile(self.path).metadata
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        return WrittenFile(self.path, self._rows, size)

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from builder.dataset.build import BuildOptions, BuildReport, RejectionLog, finalize_build
+from builder.dataset.build import BuildOptions, BuildReport, RejectionLog, copy_card, finalize_build
 from builder.dataset.output import StagedOutput
 from builder.dataset.readers import Rejection, list_input_files
 from builder.distributed import INSTALL_HINT
@@ -166,19 +166,10 @@ def run_distributed_build(
             read=read,
             input_bytes=input_bytes,
         )
-    _copy_card(options)
+    copy_card(options)
     if own_logs:
         shutil.rmtree(logs, ignore_errors=True)
     return report
-
-
-def _copy_card(options: BuildOptions) -> None:
-    if options.card_copy is None:
-        return
-    card_text = (options.output_dir / "README.md").read_text(encoding="utf-8")
-    tmp = options.card_copy.with_name(f".{options.card_copy.name}.tmp-{os.getpid()}")
-    tmp.write_text(card_text, encoding="utf-8")
-    os.replace(tmp, options.card_copy)
 
 
 def _run_local(pipeline: list[Any], tasks: int, workers: int, logs: Path) -> None:
