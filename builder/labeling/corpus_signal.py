@@ -159,6 +159,29 @@ class RepeatedLineSignal:
             return True
         return s[-1] in TERMINAL_CHARS or s[-1] in "：:"  # sentences, salutations (各单位：)
 
+    #: how many per-line decisions :meth:`_decide` remembers
+    MAX_REMEMBERED_DECISIONS = 200_000
+
+    def _decide(self, h: int, line: str) -> tuple[str, str] | None:
+        """(label, rule id) for a repeated line, or None when it looks like content.
+
+        The decision depends on the line alone, and a site's template lines
+        recur in thousands of documents, so it is remembered by line hash.
+        """
+        memo = self.__dict__.setdefault("_decisions", {})
+        if h in memo:
+            return memo[h]
+        rule = self.rules.line_label(line)
+        if rule is None:
+            decision = None if self._looks_like_content(line) else (self.DEFAULT_LABEL, self.RULE_ID)
+        elif len(line) <= max(self.max_line_chars, rule.max_line_chars):
+            decision = (rule.label, f"{self.RULE_ID}:{rule.id}")
+        else:
+            decision = None
+        if len(memo) < self.MAX_REMEMBERED_DECISIONS:
+            memo[h] = decision
+        return decision
+
     def apply(self, source: str, text: str, spans: Iterable[Span]) -> list[Span]:
         """Pass 2: ``spans`` plus spans for repeated lines that no span touches."""
         spans = sorted(spans)
@@ -187,15 +210,12 @@ class RepeatedLineSignal:
         for i, line in enumerate(lines):
             if touched[i] or not line.strip():
                 continue
-            if table.get(line_hash(line), 0) < need:
+            h = line_hash(line)
+            if table.get(h, 0) < need:
                 continue
-            rule = self.rules.line_label(line)
-            if rule is None:
-                if self._looks_like_content(line):
-                    continue
-                new[i] = (self.DEFAULT_LABEL, self.RULE_ID)
-            elif len(line) <= max(self.max_line_chars, rule.max_line_chars):
-                new[i] = (rule.label, f"{self.RULE_ID}:{rule.id}")
+            decision = self._decide(h, line)
+            if decision is not None:
+                new[i] = decision
         if not new:
             return spans
         out = list(spans)
