@@ -49,3 +49,34 @@ def test_shards_keep_every_row_in_order(tmp_path: Path) -> None:
         assert table.num_rows == rows
         ids += table.column("id").to_pylist()
     assert ids == [row["id"] for row in ROWS]
+
+
+def test_worker_pool_build_equals_single_process_build(tmp_path: Path) -> None:
+    """With enough files, workers read and spool their own slices; nothing may change."""
+    import json
+
+    from builder.dataset.build import BuildOptions, build_dataset
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    template = "网站首页 > 范文 > 正文\n第{n}篇：关于基层工作的思考\n这是正文第{n}段,内容很重要.\n© 2024 某某文库 版权所有\n"
+    for f in range(6):
+        with open(corpus / f"part-{f}.jsonl", "w", encoding="utf-8") as handle:
+            for k in range(12):
+                n = f * 12 + k
+                row = {"id": f"doc-{n}", "text": template.format(n=n), "source": f"site{n % 4}"}
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            handle.write("{broken json\n")
+    outputs = []
+    for num_proc in (1, 2):
+        out = tmp_path / f"out{num_proc}"
+        report = build_dataset(BuildOptions(inputs=(corpus,), output_dir=out, num_proc=num_proc))
+        assert report.read == 78 and report.rejected == 6 and report.reconciles()
+        outputs.append(out)
+    one, two = outputs
+    assert (one / "README.md").read_text() == (two / "README.md").read_text()
+    assert (one / "rejected.jsonl").read_text() == (two / "rejected.jsonl").read_text()
+    files = sorted(p.name for p in (one / "data").iterdir())
+    assert files == sorted(p.name for p in (two / "data").iterdir())
+    for name in files:
+        assert (one / "data" / name).read_bytes() == (two / "data" / name).read_bytes()

@@ -19,6 +19,7 @@ the card holds no timestamps.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 from collections import deque
@@ -37,7 +38,14 @@ from builder.dataset.card import CardAccumulator, render_card
 from builder.dataset.gold import GoldIndex
 from builder.dataset.output import StagedOutput
 from builder.dataset.parquet import ShardWriter, WrittenFile, shard_name
-from builder.dataset.readers import InputDocument, Rejection, iter_documents
+from builder.dataset.readers import (
+    InputDocument,
+    Rejection,
+    folder_metadata,
+    iter_files,
+    list_input_files,
+    partition_files,
+)
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
 from builder.alignment import Alignment
 from builder.document import process_document, spans_to_records
@@ -228,6 +236,17 @@ def _row_groups(path: Path) -> list[tuple[int, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _spool_file(path: Path) -> pq.ParquetFile:
+    """One open handle per spool file and process.
+
+    Opening a Parquet file parses its footer, which lists every row group; a
+    1 GB build has thousands, so opening once per row group would make pass 2
+    quadratic in the corpus size.
+    """
+    return pq.ParquetFile(path, pre_buffer=False)
+
+
 def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.RecordBatch]], list]:
     """Pass 2 for one spool row group: final rows per split, in input order.
 
@@ -239,7 +258,7 @@ def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.Re
     ctx = _FINISH
     assert ctx is not None, "pass 2 context is not set"
     file_no, group, offset = task
-    table = pq.ParquetFile(ctx.spool_files[file_no], pre_buffer=False).read_row_group(group)
+    table = _spool_file(ctx.spool_files[file_no]).read_row_group(group)
     ids = table.column("id").to_pylist()
     sources = table.column("source").to_pylist()
     hashes = table.column(LINE_HASHES).to_pylist() if ctx.signal else None
@@ -294,30 +313,112 @@ def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.Re
 
 def build_dataset(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Run the whole build on this machine; raise on unusable inputs or stale gold."""
+    files = list_input_files(options.inputs)
     with StagedOutput(options.output_dir) as stage:
         rejections = RejectionLog(stage.path / "rejected.jsonl")
-        spool_path = stage.path / "spool" / "local.parquet"
-        spool_path.parent.mkdir()
-        read = input_bytes = 0
-        with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
-            inputs = iter_documents(options.inputs, max_bytes=options.max_doc_bytes)
-            for batch, rejected, size in _ordered_map(
-                process_batch, _batched(inputs, options.batch_size), options.num_proc
-            ):
-                done = len(rejected) + (batch.num_rows if batch is not None else 0)
-                read += done
-                input_bytes += size
-                for rejection in rejected:
-                    rejections.add(rejection)
-                if batch is not None:
-                    spool.write_batch(batch)
-                if progress:
-                    progress(done, size)
+        spool_dir = stage.path / "spool"
+        spool_dir.mkdir()
+        if options.num_proc > 1 and len(files) >= 2 * options.num_proc:
+            spool_files, read, input_bytes = _pass1_by_files(options, files, spool_dir, rejections, progress)
+        else:
+            spool_files, read, input_bytes = _pass1_streaming(options, files, spool_dir, rejections, progress)
         report = finalize_build(
-            options, stage.path, [spool_path], rejections, read=read, input_bytes=input_bytes
+            options, stage.path, spool_files, rejections, read=read, input_bytes=input_bytes
         )
     copy_card(options)
     return report
+
+
+def _pass1_streaming(
+    options: BuildOptions,
+    files: list[Path],
+    spool_dir: Path,
+    rejections: RejectionLog,
+    progress: Progress | None,
+) -> tuple[list[Path], int, int]:
+    """Pass 1 reading in this process, documents sent to workers in batches.
+
+    Used for one process, or when there are too few files to share out.
+    """
+    spool_path = spool_dir / "part-00000.parquet"
+    read = input_bytes = 0
+    with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
+        inputs = iter_files(files, folder_metadata(options.inputs), max_bytes=options.max_doc_bytes)
+        for batch, rejected, size in _ordered_map(
+            process_batch, _batched(inputs, options.batch_size), options.num_proc
+        ):
+            done = len(rejected) + (batch.num_rows if batch is not None else 0)
+            read += done
+            input_bytes += size
+            for rejection in rejected:
+                rejections.add(rejection)
+            if batch is not None:
+                spool.write_batch(batch)
+            if progress:
+                progress(done, size)
+    return [spool_path], read, input_bytes
+
+
+def _pass1_by_files(
+    options: BuildOptions,
+    files: list[Path],
+    spool_dir: Path,
+    rejections: RejectionLog,
+    progress: Progress | None,
+) -> tuple[list[Path], int, int]:
+    """Pass 1 with each worker reading, parsing and spooling a contiguous slice of files.
+
+    The main process then only collects counts and rejections, so it does not
+    become the bottleneck (parsing JSON and shipping every document to a
+    worker and every row back). Slices are taken in input order, so the spool
+    files read in order give the same rows as the streaming pass.
+    """
+    metadata = folder_metadata(options.inputs)
+    parts = [p for p in partition_files(files, min(len(files), 8 * options.num_proc)) if p]
+    tasks = [
+        (
+            str(spool_dir / f"part-{index:05d}.parquet"),
+            part,
+            {f.resolve(): metadata[f.resolve()] for f in part if f.resolve() in metadata},
+            options.batch_size,
+            options.max_doc_bytes,
+        )
+        for index, part in enumerate(parts)
+    ]
+    spool_files: list[Path] = []
+    read = input_bytes = 0
+    for spool_path, rejected, done, size in _ordered_map(_spool_files_task, tasks, options.num_proc):
+        read += done
+        input_bytes += size
+        for rejection in rejected:
+            rejections.add(rejection)
+        if spool_path is not None:
+            spool_files.append(Path(spool_path))
+        if progress:
+            progress(done, size)
+    return spool_files, read, input_bytes
+
+
+def _spool_files_task(
+    task: tuple[str, list[Path], dict[Path, dict[str, Any]], int, int],
+) -> tuple[str | None, list[Rejection], int, int]:
+    """Worker: pass 1 over some input files into one spool file."""
+    spool_path, part, metadata, batch_size, max_bytes = task
+    rejections: list[Rejection] = []
+    read = size = rows = 0
+    with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
+        for items in _batched(iter_files(part, metadata, max_bytes=max_bytes), batch_size):
+            batch, rejected, batch_size_bytes = process_batch(items)
+            read += len(items)
+            size += batch_size_bytes
+            rejections.extend(rejected)
+            if batch is not None:
+                spool.write_batch(batch)
+                rows += batch.num_rows
+    if not rows:
+        Path(spool_path).unlink()
+        return None, rejections, read, size
+    return spool_path, rejections, read, size
 
 
 def finalize_build(
@@ -383,6 +484,7 @@ def finalize_build(
             evaluation_pairs.extend(pairs)
     finally:
         _FINISH = None
+    _spool_file.cache_clear()
     for path in spool_files:
         path.unlink()
     report.files = writers.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,11 @@ __all__ = [
     "InputDocument",
     "InputError",
     "Rejection",
+    "folder_metadata",
     "iter_documents",
+    "iter_files",
     "list_input_files",
+    "partition_files",
 ]
 
 DOCUMENT_SUFFIXES: tuple[str, ...] = (".txt", ".jsonl", ".jsonl.gz", ".parquet")
@@ -93,7 +96,7 @@ def list_input_files(paths: Sequence[str | Path]) -> list[Path]:
     return files
 
 
-def _folder_metadata(paths: Sequence[str | Path]) -> dict[Path, dict[str, Any]]:
+def folder_metadata(paths: Sequence[str | Path]) -> dict[Path, dict[str, Any]]:
     """``metadata.jsonl`` rows of the given folders, keyed by the file they describe."""
     table: dict[Path, dict[str, Any]] = {}
     for given in paths:
@@ -116,8 +119,21 @@ def iter_documents(
     paths: Sequence[str | Path], *, max_bytes: int = 64 * 1024 * 1024
 ) -> Iterator[InputDocument | Rejection]:
     """Yield every input document, or a :class:`Rejection` saying why it could not be read."""
-    files = list_input_files(paths)
-    metadata = _folder_metadata(paths)
+    yield from iter_files(list_input_files(paths), folder_metadata(paths), max_bytes=max_bytes)
+
+
+def iter_files(
+    files: Sequence[Path],
+    metadata: Mapping[Path, dict[str, Any]],
+    *,
+    max_bytes: int = 64 * 1024 * 1024,
+) -> Iterator[InputDocument | Rejection]:
+    """The documents of some of the input files (a worker's or a task's share).
+
+    ``metadata`` is :func:`folder_metadata` of the build's inputs (or the part
+    of it about these files), so ids and sources are the same whichever
+    process reads a file.
+    """
     for path in files:
         suffix = _suffix(path)
         if suffix == ".txt":
@@ -126,6 +142,33 @@ def iter_documents(
             yield from _read_jsonl(path, max_bytes)
         else:
             yield from _read_parquet(path, max_bytes)
+
+
+def partition_files(files: Sequence[Path], tasks: int, sizes: Sequence[int] | None = None) -> list[list[Path]]:
+    """Cut ``files`` into ``tasks`` contiguous ranges of about equal bytes (some may be empty).
+
+    A file goes to the range its middle byte falls in, so the result depends
+    only on the list and the sizes; reading the ranges in order reads the
+    files in input order.
+
+    >>> partition_files([Path("a"), Path("b"), Path("c"), Path("d")], 2, sizes=[10, 10, 10, 10])
+    [[PosixPath('a'), PosixPath('b')], [PosixPath('c'), PosixPath('d')]]
+    >>> partition_files([Path("a")], 3, sizes=[5])
+    [[], [PosixPath('a')], []]
+    """
+    if tasks < 1:
+        raise ValueError("tasks must be ≥ 1")
+    if sizes is None:
+        sizes = [f.stat().st_size for f in files]
+    weights = [max(int(s), 1) for s in sizes]
+    total = sum(weights) or 1
+    parts: list[list[Path]] = [[] for _ in range(tasks)]
+    done = 0
+    for path, weight in zip(files, weights):
+        rank = min(int((done + weight / 2) * tasks / total), tasks - 1)
+        parts[rank].append(path)
+        done += weight
+    return parts
 
 
 def _read_txt(path: Path, meta: dict[str, Any], max_bytes: int) -> InputDocument | Rejection:

@@ -33,7 +33,7 @@ from typing import Any
 
 from builder.dataset.build import BuildOptions, BuildReport, RejectionLog, copy_card, finalize_build
 from builder.dataset.output import StagedOutput
-from builder.dataset.readers import Rejection, list_input_files
+from builder.dataset.readers import Rejection, list_input_files, partition_files
 from builder.distributed import INSTALL_HINT
 
 __all__ = ["EXECUTORS", "DistributedBuildError", "partition_files", "run_distributed_build"]
@@ -43,32 +43,6 @@ EXECUTORS = ("local", "ray", "slurm")
 
 class DistributedBuildError(RuntimeError):
     """A task of pass 1 failed or did not finish; the previous output is untouched."""
-
-
-def partition_files(files: Sequence[Path], tasks: int, sizes: Sequence[int] | None = None) -> list[list[Path]]:
-    """Cut ``files`` into ``tasks`` contiguous ranges of about equal bytes (some may be empty).
-
-    A file goes to the range its middle byte falls in, so the result depends
-    only on the list and the sizes.
-
-    >>> partition_files([Path("a"), Path("b"), Path("c"), Path("d")], 2, sizes=[10, 10, 10, 10])
-    [[PosixPath('a'), PosixPath('b')], [PosixPath('c'), PosixPath('d')]]
-    >>> partition_files([Path("a")], 3, sizes=[5])
-    [[], [PosixPath('a')], []]
-    """
-    if tasks < 1:
-        raise ValueError("tasks must be ≥ 1")
-    if sizes is None:
-        sizes = [f.stat().st_size for f in files]
-    weights = [max(int(s), 1) for s in sizes]
-    total = sum(weights) or 1
-    parts: list[list[Path]] = [[] for _ in range(tasks)]
-    done = 0
-    for path, weight in zip(files, weights):
-        rank = min(int((done + weight / 2) * tasks / total), tasks - 1)
-        parts[rank].append(path)
-        done += weight
-    return parts
 
 
 def _require(module: str) -> None:

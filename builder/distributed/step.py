@@ -93,21 +93,11 @@ def iter_file_documents(
     reported path is the one the local build would report (as the user named
     it), whatever folder the task runs in.
     """
-    # The readers have no public "only these files" entry point, so this
-    # mirrors iter_documents() file by file with its own helpers.
     from builder.dataset import readers
 
-    metadata = readers._folder_metadata(inputs)
+    metadata = readers.folder_metadata(inputs)
     for open_as, report_as in files:
-        path = Path(open_as)
-        suffix = readers._suffix(path)
-        if suffix == ".txt":
-            items: Any = [readers._read_txt(path, metadata.get(path.resolve(), {}), max_bytes)]
-        elif suffix in (".jsonl", ".jsonl.gz"):
-            items = readers._read_jsonl(path, max_bytes)
-        else:
-            items = readers._read_parquet(path, max_bytes)
-        for item in items:
+        for item in readers.iter_files([Path(open_as)], metadata, max_bytes=max_bytes):
             yield item if item.path == report_as else dataclasses.replace(item, path=report_as)
 
 
