@@ -2,7 +2,7 @@
 
 1. Build the seeds into DIR (the CLI, as a user would).
 2. Start a build of a larger generated corpus into the same DIR in a
-   subprocess, and SIGKILL it once its staging folder ``DIR/.staging-<pid>``
+   subprocess, and SIGKILL it once its staging folder ``DIR/.staging-<pid>-<id>``
    exists (in pass 1, or once pass 2 has started writing shards).
 3. DIR still loads with ``load_dataset`` and holds exactly the first build.
 4. A third build succeeds, equals the first, and removes the dead staging folder.
@@ -103,11 +103,11 @@ def test_killed_build_keeps_previous_output(moment: str, big_corpus: Path, tmp_p
     assert first_rows and sum(map(len, first_rows.values())) == 5
 
     proc = _cli("--input", str(big_corpus), "--output", str(out), "--num-proc", "2")
-    staging = out / f".staging-{proc.pid}"
-    if moment == "pass1":
-        _kill_when(proc, lambda: (staging / "spool").is_dir())
-    else:
-        _kill_when(proc, lambda: (staging / "data").is_dir())
+    def staging_has(entry: str) -> bool:
+        return any((s / entry).is_dir() for s in out.glob(f".staging-{proc.pid}-*"))
+
+    _kill_when(proc, lambda: staging_has("spool" if moment == "pass1" else "data"))
+    [staging] = list(out.glob(f".staging-{proc.pid}-*"))
     assert staging.is_dir(), "the killed build left no staging folder: was it killed mid-build?"
 
     # the previous build is intact and loads
