@@ -5,7 +5,8 @@ Exit codes mean one thing each, so scripts can react:
 - 0: done (documents that could not be used are listed in ``rejected.jsonl``)
 - 1: an unexpected internal error (a bug: please report it)
 - 2: bad usage or unusable inputs (missing path, unsupported file type)
-- 3: the data disagrees with itself (stale gold annotations, card vs Parquet)
+- 3: the data cannot be used (stale gold annotations, card vs Parquet,
+  every document rejected, a distributed task that did not finish)
 - 4: the quality gate failed (``evaluate --min-f1``)
 - 130: interrupted; the previous build output is untouched
 """
@@ -40,7 +41,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.num_proc < 1 or args.shard_size_mb <= 0:
         print("error: --num-proc must be ≥ 1 and --shard-size-mb > 0", file=sys.stderr)
         return EXIT_USAGE
+    if args.tasks is not None and args.tasks < 1:
+        print("error: --tasks must be ≥ 1", file=sys.stderr)
+        return EXIT_USAGE
     seeds_build = args.input is None
+    if not seeds_build and args.output is None:
+        print("error: --input needs --output DIR (builder/ holds the seed dataset)", file=sys.stderr)
+        return EXIT_USAGE
     inputs = tuple(args.input) if args.input else (DEFAULT_SEEDS,)
     if seeds_build and not DEFAULT_SEEDS.is_dir():
         print(
@@ -137,11 +144,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _read_input(path: str, stdin: TextIO) -> str:
-    if path == "-":
-        return stdin.read()
     from builder.normalize import decode_bytes
 
-    return decode_bytes(Path(path).read_bytes()).text
+    data = stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    return decode_bytes(data).text
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
@@ -254,8 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from builder.dataset.build import EmptyBuildError
     from builder.dataset.gold import GoldError
-    from builder.dataset.push import UploadPlanError
+    from builder.dataset.output import OutputLockedError
+    from builder.dataset.push import UploadPlanError, UploadUsageError
     from builder.dataset.readers import InputError
     from builder.normalize import UndecodableInputError
 
@@ -264,9 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: previous output left untouched", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, FileNotFoundError, IsADirectoryError, UndecodableInputError) as err:
+    except (InputError, UploadUsageError, OutputLockedError, FileNotFoundError, IsADirectoryError, UndecodableInputError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except (GoldError, UploadPlanError) as err:
+    except (GoldError, UploadPlanError, EmptyBuildError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_DATA

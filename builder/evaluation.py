@@ -34,14 +34,18 @@ def evaluate_seeds(seeds: Path, gold_path: Path) -> SeedEvaluation:
     """Label every gold-annotated document under ``seeds`` with the rules and score it."""
     gold = GoldIndex.load(gold_path)
     pairs = []
+    seen: set[str] = set()
     for item in iter_documents([seeds]):
         if not isinstance(item, InputDocument) or item.id not in gold:
             continue
+        seen.add(item.id)
         text = normalize(item.raw_text).text
         gold_spans = gold.spans_for(item.id, text)
         assert gold_spans is not None
         pairs.append((text, gold_spans, label(text)))
-    if not pairs:
-        raise GoldError(f"{gold_path}: no gold document matches a document under {seeds}")
+    missing = sorted(set(gold.lines) - seen)
+    if missing:
+        # a gold document that was not scored would silently shrink the sample
+        raise GoldError(f"{gold_path}: gold documents not found (or unreadable) under {seeds}: {missing}")
     report = evaluate_spans(pairs)
     return SeedEvaluation(report, format_report(report))

@@ -28,7 +28,7 @@ def test_help_names_every_command_and_exit_codes() -> None:
 def test_build_from_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     code = main(["build", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "o")])
     assert code == EXIT_USAGE
-    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    assert not (tmp_path / "o").exists()
 
 
 def test_build_without_seeds_here_explains(tmp_path: Path) -> None:
@@ -74,9 +74,35 @@ def test_push_dry_run_prints_plan(seed_build, tmp_path: Path) -> None:
     assert "README.md" in result.stdout and "nothing uploaded" in result.stdout
 
 
-def test_push_of_unbuilt_folder_is_a_data_error(tmp_path: Path) -> None:
+def test_push_of_unbuilt_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("push", "someone/x", "--folder", str(tmp_path), "--dry-run")
-    assert result.returncode == EXIT_DATA and "no dataset card" in result.stderr
+    assert result.returncode == EXIT_USAGE and "no dataset card" in result.stderr
+
+
+def test_input_without_output_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("正文。", encoding="utf-8")
+    assert main(["build", "--input", str(tmp_path)]) == EXIT_USAGE
+
+
+def test_all_rejected_build_keeps_previous_output(tmp_path: Path) -> None:
+    good, bad, out = tmp_path / "good", tmp_path / "bad", tmp_path / "out"
+    good.mkdir()
+    bad.mkdir()
+    (good / "a.txt").write_text("标题\n正文第一段。\n", encoding="utf-8")
+    (bad / "b.txt").write_bytes(b"\x00\x01" * 300)
+    assert main(["build", "--input", str(good), "--output", str(out)]) == EXIT_OK
+    before = {p.name: p.read_bytes() for p in (out / "data").iterdir()}
+    assert main(["build", "--input", str(bad), "--output", str(out)]) == EXIT_DATA
+    assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == before
+
+
+def test_clean_decodes_stdin_like_files() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "builder", "clean", "-"], input="正文第一段,内容.\n".encode("gb18030"),
+        capture_output=True, timeout=120,
+    )
+    assert result.returncode == EXIT_OK
+    assert "正文第一段，内容。" in result.stdout.decode("utf-8")
 
 
 def test_clean_reads_stdin() -> None:

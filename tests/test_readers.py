@@ -66,3 +66,15 @@ def test_unusable_inputs_raise_clear_errors(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(InputError, match="no .txt"):
         list(iter_documents([empty]))
+
+
+def test_metadata_in_subfolders_and_beside_named_files(tmp_path: Path) -> None:
+    site = tmp_path / "corpus" / "siteA"
+    site.mkdir(parents=True)
+    (site / "p1.txt").write_text("一", encoding="utf-8")
+    (site / "metadata.jsonl").write_text(
+        json.dumps({"file_name": "p1.txt", "source": "siteA"}) + "\n", encoding="utf-8"
+    )
+    [from_folder] = list(iter_documents([tmp_path / "corpus"]))
+    [from_file] = list(iter_documents([site / "p1.txt"]))
+    assert from_folder.source == from_file.source == "siteA"

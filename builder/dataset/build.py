@@ -53,7 +53,11 @@ from builder.labels import LABEL_NAMES, Span
 from builder.labeling.corpus_signal import RepeatedLineSignal
 from builder.schema import FEATURES
 
-__all__ = ["BuildOptions", "BuildReport", "build_dataset"]
+__all__ = ["BuildOptions", "BuildReport", "EmptyBuildError", "build_dataset"]
+
+
+class EmptyBuildError(ValueError):
+    """Every input document was rejected: there is no dataset to put in place."""
 
 #: progress callback: (documents done, input bytes done)
 Progress = Callable[[int, int], None]
@@ -166,24 +170,43 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _ordered_map(function: Callable[[Any], Any], tasks: Iterable[Any], num_proc: int) -> Iterator[Any]:
+def _ordered_map(
+    function: Callable[[Any], Any],
+    tasks: Iterable[Any],
+    num_proc: int,
+    context: _FinishContext | None = None,
+) -> Iterator[Any]:
     """``map`` over worker processes, in input order, with a bounded window.
 
     ``Pool.imap`` would read the whole input iterator ahead (the corpus, into
     memory); here at most ``4 * num_proc`` tasks are in flight at once.
+    ``context`` is handed to each worker once, at its start (inherited under
+    ``fork``, pickled under ``spawn``).
     """
     if num_proc <= 1:
-        yield from map(function, tasks)
+        _set_context(context)
+        try:
+            yield from map(function, tasks)
+        finally:
+            _set_context(None)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     window: deque[Any] = deque()
-    with multiprocessing.get_context(method).Pool(num_proc) as pool:
+    pool = multiprocessing.get_context(method).Pool(
+        num_proc, initializer=_set_context, initargs=(context,)
+    )
+    with pool:
         for task in tasks:
             window.append(pool.apply_async(function, (task,)))
             if len(window) >= 4 * num_proc:
                 yield window.popleft().get()
         while window:
             yield window.popleft().get()
+
+
+def _set_context(context: _FinishContext | None) -> None:
+    global _FINISH
+    _FINISH = context
 
 
 def _id_hash(doc_id: str) -> bytes:
@@ -213,7 +236,7 @@ class RejectionLog:
 
 @dataclass(frozen=True)
 class _FinishContext:
-    """What pass 2 needs; set before the pool forks, so workers share it."""
+    """What pass 2 needs; given to each worker once, when it starts."""
 
     assignment: dict[str, str]
     signal: Any
@@ -469,25 +492,26 @@ def finalize_build(
     writers = _SplitWriters(staging / "data", options.shard_bytes)
     card = CardAccumulator(pretty_name=options.pretty_name)
     evaluation_pairs: list[tuple[str, list, list]] = []
-    global _FINISH
-    _FINISH = _FinishContext(assignment, signal, gold, options.labels, duplicates, spool_files)
+    context = _FinishContext(assignment, signal, gold, options.labels, duplicates, spool_files)
     tasks = [
         (file_no, group, offset)
         for file_no, path in enumerate(spool_files)
         for group, offset in _row_groups(path)
     ]
-    try:
-        for pieces, pairs in _ordered_map(_finish_row_group, tasks, options.num_proc):
-            for split, piece in pieces:
-                writers.write(split, piece)
-                card.add(split, piece)
-            evaluation_pairs.extend(pairs)
-    finally:
-        _FINISH = None
+    for pieces, pairs in _ordered_map(_finish_row_group, tasks, options.num_proc, context):
+        for split, piece in pieces:
+            writers.write(split, piece)
+            card.add(split, piece)
+        evaluation_pairs.extend(pairs)
     _spool_file.cache_clear()
     for path in spool_files:
         path.unlink()
     report.files = writers.close()
+    if not sum(writers.rows.values()):
+        raise EmptyBuildError(
+            f"no document could be used ({rejections.count} rejected, see the reasons in "
+            "rejected.jsonl of a build with --output elsewhere); the previous output is left as it was"
+        )
     report.split_sizes = {s: writers.rows.get(s, 0) for s in SPLITS}
     report.written = sum(report.split_sizes.values())
     rejections.close()

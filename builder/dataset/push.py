@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["PlannedFile", "UploadPlan", "UploadPlanError", "plan_upload", "push_plan"]
+__all__ = ["PlannedFile", "UploadPlan", "UploadPlanError", "UploadUsageError", "plan_upload", "push_plan"]
 
 
 class UploadPlanError(ValueError):
-    """The folder is not a publishable dataset (missing card, stale card, no data)."""
+    """The folder's data is not publishable as it is (card and Parquet disagree)."""
+
+
+class UploadUsageError(UploadPlanError):
+    """The request cannot be carried out: bad repository id, or nothing built there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +64,13 @@ def plan_upload(dataset_dir: str | Path, repo_id: str, *, private: bool = False)
 
     folder = Path(dataset_dir)
     if "/" not in repo_id or repo_id.count("/") != 1 or not all(repo_id.split("/")):
-        raise UploadPlanError(f"repository id must look like 'user/name', got {repo_id!r}")
+        raise UploadUsageError(f"repository id must look like 'user/name', got {repo_id!r}")
     readme = folder / "README.md"
     if not readme.is_file():
-        raise UploadPlanError(f"{readme}: no dataset card; run `python -m builder build` first")
+        raise UploadUsageError(f"{readme}: no dataset card; run `python -m builder build` first")
     shards = sorted((folder / "data").glob("*.parquet"))
     if not shards:
-        raise UploadPlanError(f"{folder / 'data'}: no Parquet files; run the build first")
+        raise UploadUsageError(f"{folder / 'data'}: no Parquet files; run the build first")
     counted: dict[str, int] = {}
     for shard in shards:
         split = shard.name.split("-")[0]

@@ -97,19 +97,31 @@ def list_input_files(paths: Sequence[str | Path]) -> list[Path]:
 
 
 def folder_metadata(paths: Sequence[str | Path]) -> dict[Path, dict[str, Any]]:
-    """``metadata.jsonl`` rows of the given folders, keyed by the file they describe."""
-    table: dict[Path, dict[str, Any]] = {}
+    """``metadata.jsonl`` rows that describe the input ``.txt`` files, keyed by file.
+
+    Every ``metadata.jsonl`` under a given folder counts (its ``file_name``
+    is relative to its own folder), and so does the one beside a ``.txt``
+    file named directly, so a site's source is never lost because its files
+    sit in a subfolder.
+    """
+    metas: set[Path] = set()
     for given in paths:
-        folder = Path(given)
-        meta = folder / METADATA_FILE
-        if not (folder.is_dir() and meta.is_file()):
-            continue
+        path = Path(given)
+        if path.is_dir():
+            metas.update(
+                m for m in path.rglob(METADATA_FILE)
+                if not any(part.startswith(".") for part in m.relative_to(path).parts)
+            )
+        elif path.is_file() and (path.parent / METADATA_FILE).is_file():
+            metas.add(path.parent / METADATA_FILE)
+    table: dict[Path, dict[str, Any]] = {}
+    for meta in sorted(metas):
         for line_no, line in enumerate(meta.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-                table[(folder / row["file_name"]).resolve()] = row
+                table[(meta.parent / row["file_name"]).resolve()] = row
             except (json.JSONDecodeError, KeyError, TypeError) as err:
                 raise InputError(f"{meta}:{line_no}: bad metadata row ({err})") from err
     return table
