@@ -1,11 +1,10 @@
-"""The labeler on the real normalized seeds, against the hand gold (skipped until the normalizer exists)."""
+"""The labeler on the real normalized seeds, against the hand gold."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
-import pytest
 
 from builder.labeling import evaluate_spans, format_report, label, load_gold, remove_spans
 from builder.labeling.gold import gold_from_source_toml
@@ -16,10 +15,8 @@ GOLD_DIR = ROOT / "builder" / "resources" / "gold"
 
 
 def _normalize():
-    try:
-        from builder.normalize import normalize  # type: ignore[attr-defined]
-    except ImportError:
-        pytest.skip("builder.normalize.normalize is not available yet")
+    from builder.normalize import normalize
+
     return lambda raw: normalize(raw).text
 
 
