@@ -78,3 +78,19 @@ def test_metadata_in_subfolders_and_beside_named_files(tmp_path: Path) -> None:
     [from_folder] = list(iter_documents([tmp_path / "corpus"]))
     [from_file] = list(iter_documents([site / "p1.txt"]))
     assert from_folder.source == from_file.source == "siteA"
+
+
+def test_damaged_parquet_row_group_rejects_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"text": [f"第{i}篇" for i in range(6)]}), path, row_group_size=3,
+                   compression="none")
+    meta = pq.ParquetFile(path).metadata
+    column = meta.row_group(1).column(0)
+    start = column.dictionary_page_offset or column.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start:start + 40] = b"\xff" * 40  # overwrite the second row group's page header
+    path.write_bytes(bytes(data))
+    items = list(iter_documents([path]))
+    assert [type(i).__name__ for i in items] == ["InputDocument"] * 3 + ["Rejection"] * 3
+    assert [i.id for i in items[3:]] == ["t:4", "t:5", "t:6"]
+    assert all(i.reason.startswith("unreadable parquet row group 1") for i in items[3:])

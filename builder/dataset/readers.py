@@ -261,7 +261,15 @@ def _read_parquet(path: Path, max_bytes: int) -> Iterator[InputDocument | Reject
         return
     columns = [c for c in ("id", "text", "url", "source") if c in names]
     row_no = 0
-    for batch in parquet.iter_batches(batch_size=1024, columns=columns):
-        for row in batch.to_pylist():
+    for group in range(parquet.metadata.num_row_groups):
+        try:
+            rows = parquet.read_row_group(group, columns=columns).to_pylist()
+        except (OSError, ValueError) as err:  # a damaged row group: its rows, by number
+            first = row_no + 1
+            row_no += parquet.metadata.row_group(group).num_rows
+            for lost in range(first, row_no + 1):
+                yield Rejection(f"{stem}:{lost}", str(path), f"unreadable parquet row group {group}: {err}")
+            continue
+        for row in rows:
             row_no += 1
             yield _row_document(row, f"{stem}:{row_no}", path, max_bytes)
