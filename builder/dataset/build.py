@@ -352,6 +352,24 @@ def build_dataset(options: BuildOptions, progress: Progress | None = None) -> Bu
     return report
 
 
+@dataclass
+class _Pass1Tally:
+    """Counts of pass 1 as results come back: documents read, input bytes, rejections."""
+
+    rejections: RejectionLog
+    progress: Progress | None
+    read: int = 0
+    input_bytes: int = 0
+
+    def add(self, done: int, size: int, rejected: list[Rejection]) -> None:
+        self.read += done
+        self.input_bytes += size
+        for rejection in rejected:
+            self.rejections.add(rejection)
+        if self.progress:
+            self.progress(done, size)
+
+
 def _pass1_streaming(
     options: BuildOptions,
     files: list[Path],
@@ -364,22 +382,16 @@ def _pass1_streaming(
     Used for one process, or when there are too few files to share out.
     """
     spool_path = spool_dir / "part-00000.parquet"
-    read = input_bytes = 0
+    tally = _Pass1Tally(rejections, progress)
     with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
         inputs = iter_files(files, folder_metadata(options.inputs), max_bytes=options.max_doc_bytes)
         for batch, rejected, size in _ordered_map(
             process_batch, _batched(inputs, options.batch_size), options.num_proc
         ):
-            done = len(rejected) + (batch.num_rows if batch is not None else 0)
-            read += done
-            input_bytes += size
-            for rejection in rejected:
-                rejections.add(rejection)
+            tally.add(len(rejected) + (batch.num_rows if batch is not None else 0), size, rejected)
             if batch is not None:
                 spool.write_batch(batch)
-            if progress:
-                progress(done, size)
-    return [spool_path], read, input_bytes
+    return [spool_path], tally.read, tally.input_bytes
 
 
 def _pass1_by_files(
@@ -409,17 +421,12 @@ def _pass1_by_files(
         for index, part in enumerate(parts)
     ]
     spool_files: list[Path] = []
-    read = input_bytes = 0
+    tally = _Pass1Tally(rejections, progress)
     for spool_path, rejected, done, size in _ordered_map(_spool_files_task, tasks, options.num_proc):
-        read += done
-        input_bytes += size
-        for rejection in rejected:
-            rejections.add(rejection)
+        tally.add(done, size, rejected)
         if spool_path is not None:
             spool_files.append(Path(spool_path))
-        if progress:
-            progress(done, size)
-    return spool_files, read, input_bytes
+    return spool_files, tally.read, tally.input_bytes
 
 
 def _spool_files_task(

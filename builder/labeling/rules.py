@@ -334,17 +334,26 @@ def _literal_prefixes(pattern: str) -> set[str] | None:
     return out
 
 
-def _first_chars(pattern: str) -> tuple[frozenset[str], bool, bool] | None:
-    """What the first character of any match of ``pattern`` can be: a set of characters,
-    plus whether a decimal digit (``\\d``) or a space (``\\s``) can be; None when unknown
-    (or when the pattern can match the empty string)."""
+def _parsed_items(pattern: str) -> list | None:
+    """The parsed items of ``pattern``, or None when it cannot be analysed
+    (a parse error, or case-insensitive matching, where listed characters lie)."""
     try:
         parsed = _sre_parser.parse(pattern)
     except re.error:
         return None
     if parsed.state.flags & re.IGNORECASE:
         return None
-    got = _seq_first(list(parsed))
+    return list(parsed)
+
+
+def _first_chars(pattern: str) -> tuple[frozenset[str], bool, bool] | None:
+    """What the first character of any match of ``pattern`` can be: a set of characters,
+    plus whether a decimal digit (``\\d``) or a space (``\\s``) can be; None when unknown
+    (or when the pattern can match the empty string)."""
+    items = _parsed_items(pattern)
+    if items is None:
+        return None
+    got = _seq_first(items)
     if got is None or got[3]:
         return None
     return frozenset(got[0]), got[1], got[2]
@@ -417,13 +426,10 @@ def _item_first(op, av) -> tuple[set[str], bool, bool, bool] | None:
 def _required_chars(pattern: str) -> frozenset[str] | None:
     """Characters one of which every match of ``pattern`` contains (read from the first
     item that cannot be skipped and only matches listed characters), or None."""
-    try:
-        parsed = _sre_parser.parse(pattern)
-    except re.error:
+    items = _parsed_items(pattern)
+    if items is None:
         return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    got = _seq_required(list(parsed))
+    got = _seq_required(items)
     return frozenset(got) if got else None
 
 
