@@ -38,18 +38,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from builder.labeling.labeler import TERMINAL_CHARS, split_lines
+from builder.labeling.line_shapes import load_line_shapes
 from builder.labeling.rules import RuleSet, load_rules
 from builder.labels import Span
 
 __all__ = ["RepeatedLineSignal", "line_hash"]
 
-_HEADING = re.compile(
-    r"^([一二三四五六七八九十百]{1,3}[、.．是]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}([.．]\d{1,2}){0,3}\s|第[一二三四五六七八九十\d]{1,3}[章节条部分篇])"
-    r"|^(参考文献|摘要|摘 要|关键词|关键字|作者简介|引言|前言|结语|结束语|结论|附录|附件|附表|致谢|注释|此致|敬礼|特此|以上|谢谢)"
-    # signatures and dates that close a document (落款) belong to its text
-    r"|(办公室|办公厅|委员会|人民政府|政府|党委|党组|支部|总支|局|厅|处|科|中心|公司|集团|学校|学院|大学|医院|协会|学会|研究院|研究所)$"
-    r"|^\d{4}\s?年\s?\d{1,2}\s?月(\s?\d{1,2}\s?日)?$"
-)
+# Lines that are article content even when repeated (headings, signatures, dates),
+# and the colons that make a line introduce what follows: data in
+# ``resources/lexicons/line_shapes.toml`` (see :mod:`builder.labeling.line_shapes`).
+_HEADING: re.Pattern[str] = load_line_shapes().content_pattern
+_COLONS: str = load_line_shapes().colon_chars
 
 
 def line_hash(line: str) -> int:
@@ -157,7 +156,7 @@ class RepeatedLineSignal:
         s = line.strip()
         if len(s) > self.max_line_chars or _HEADING.search(s):
             return True
-        return s[-1] in TERMINAL_CHARS or s[-1] in "：:"  # sentences, salutations (各单位：)
+        return s[-1] in TERMINAL_CHARS or s[-1] in _COLONS  # sentences, salutations (各单位：)
 
     #: how many per-line decisions :meth:`_decide` remembers
     MAX_REMEMBERED_DECISIONS = 200_000

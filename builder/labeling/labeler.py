@@ -17,14 +17,16 @@ titles look ahead a bounded number of lines. Passes:
 
 from __future__ import annotations
 
+from builder.labeling.line_shapes import load_line_shapes
 from builder.labeling.rules import Rule, RuleSet, load_rules
 from builder.labels import Span
 
 __all__ = ["label", "split_lines", "TERMINAL_CHARS"]
 
-# What ends a sentence in normalized text (full-width, plus ASCII for mixed text).
-TERMINAL_CHARS = "。！？；…”’」』.!?;"
-_PUNCT_OR_SPACE = set(" \t，。！？；：、…“”‘’（）《》「」『』·—-,.!?;:()[]【】|/")
+# What ends a sentence in normalized text, and what is mere punctuation or space:
+# data in ``resources/lexicons/line_shapes.toml`` (see :mod:`builder.labeling.line_shapes`).
+TERMINAL_CHARS: str = load_line_shapes().terminal_chars
+_PUNCT_OR_SPACE: frozenset[str] = load_line_shapes().punct_or_space
 
 
 def split_lines(text: str) -> tuple[list[str], list[int]]:
