@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from builder.dataset.build import BuildOptions, build_dataset
 from builder.dataset.readers import InputDocument, InputError, Rejection, iter_documents
 
 
@@ -94,3 +96,89 @@ def test_damaged_parquet_row_group_rejects_its_rows(tmp_path: Path) -> None:
     assert [type(i).__name__ for i in items] == ["InputDocument"] * 3 + ["Rejection"] * 3
     assert [i.id for i in items[3:]] == ["t:4", "t:5", "t:6"]
     assert all(i.reason.startswith("unreadable parquet row group 1") for i in items[3:])
+
+
+# -- damaged gzip streams: the rows before the damage are kept, the damage is one rejection
+
+
+def _gzip_prefix(text: str) -> bytes:
+    """A gzip stream holding ``text`` exactly, flushed but never finished (no end marker)."""
+    compressor = zlib.compressobj(wbits=31)  # 31: gzip header and trailer
+    return compressor.compress(text.encode("utf-8")) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _rows(*ids: str) -> str:
+    return "".join(json.dumps({"id": i, "text": f"正文{i}"}, ensure_ascii=False) + "\n" for i in ids)
+
+
+def _summary(items: list[InputDocument | Rejection]) -> list[tuple[str, str]]:
+    return [(type(i).__name__, i.id) for i in items]
+
+
+def test_truncated_gzip_keeps_the_rows_before_the_cut(tmp_path: Path) -> None:
+    # lines 1, 2, 4 are rows, line 3 is blank; line 5 is cut in its middle by the truncation
+    text = _rows("x1", "x2") + "\n" + _rows("x3") + _rows("x4")[:12]
+    path = tmp_path / "rows.jsonl.gz"
+    path.write_bytes(_gzip_prefix(text))
+    items = list(iter_documents([path]))
+    assert _summary(items) == [
+        ("InputDocument", "x1"), ("InputDocument", "x2"), ("InputDocument", "x3"), ("Rejection", "rows:*"),
+    ]
+    assert [i.raw_text for i in items[:3]] == ["正文x1", "正文x2", "正文x3"]
+    last = items[-1]
+    assert last.path == str(path)
+    assert last.reason.startswith(
+        "unreadable file: truncated gzip stream after line 4, 3 records read before it: Compressed file ended"
+    )
+
+
+def test_corrupt_gzip_data_is_a_rejection_not_a_crash(tmp_path: Path) -> None:
+    ids = [f"x{n}" for n in range(1, 2001)]  # ~80 KB of text: decompressed in several chunks
+    path = tmp_path / "rows.jsonl.gz"
+    # 0x07 opens a deflate block of the reserved type 3: zlib.error, which is not an OSError
+    path.write_bytes(_gzip_prefix(_rows(*ids)) + b"\x07" + b"\x00" * 16)
+    items = list(iter_documents([path]))
+    *docs, last = items
+    # the chunks delivered before the damage are kept, in order; the chunk holding it is lost
+    assert 0 < len(docs) < len(ids)
+    assert [(type(d).__name__, d.id, d.raw_text) for d in docs] == [
+        ("InputDocument", i, f"正文{i}") for i in ids[: len(docs)]
+    ]
+    assert isinstance(last, Rejection) and last.id == "rows:*" and last.path == str(path)
+    assert last.reason.startswith(
+        f"unreadable file: corrupt gzip data after line {len(docs)}, {len(docs)} records read before it: "
+    )
+    assert "invalid block type" in last.reason
+
+
+def test_gzip_checksum_failure_is_reported_after_the_rows(tmp_path: Path) -> None:
+    data = bytearray(gzip.compress(_rows("x1", "x2", "x3").encode("utf-8"), mtime=0))
+    data[-8] ^= 0xFF  # the CRC-32 of the trailer: gzip only sees it at the end of the member
+    path = tmp_path / "rows.jsonl.gz"
+    path.write_bytes(bytes(data))
+    items = list(iter_documents([path]))
+    assert _summary(items) == [
+        ("InputDocument", "x1"), ("InputDocument", "x2"), ("InputDocument", "x3"), ("Rejection", "rows:*"),
+    ]
+    assert items[-1].reason.startswith("unreadable file: bad gzip stream after line 3, 3 records read before it: ")
+    assert "CRC check failed" in items[-1].reason
+
+
+def test_file_unreadable_from_the_start_is_one_rejection_without_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl.gz"
+    path.write_bytes(b"this is not gzip at all")
+    [item] = list(iter_documents([path]))
+    assert isinstance(item, Rejection) and item.id == "rows:*"
+    assert item.reason.startswith("unreadable file: bad gzip stream: Not a gzipped file")
+
+
+def test_truncated_gzip_counts_reconcile_in_a_build(tmp_path: Path) -> None:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "rows.jsonl.gz").write_bytes(_gzip_prefix(_rows("x1", "x2") + _rows("x3")[:10]))
+    report = build_dataset(BuildOptions(inputs=(inp,), output_dir=tmp_path / "out", corpus_signal=False))
+    assert (report.read, report.written, report.rejected) == (3, 2, 1)
+    assert report.rejection_reasons == {"unreadable file": 1}
+    [row] = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8").splitlines()]
+    assert row["id"] == "rows:*" and row["path"] == str(inp / "rows.jsonl.gz")
+    assert row["reason"].startswith("unreadable file: truncated gzip stream after line 2, 2 records read before it")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,22 +229,60 @@ def _row_document(
 
 
 def _read_jsonl(path: Path, max_bytes: int) -> Iterator[InputDocument | Rejection]:
+    """The rows of a ``.jsonl`` or ``.jsonl.gz`` file, streaming, then one rejection if it breaks off.
+
+    A file that cannot be read to its end (a truncated or corrupt gzip stream,
+    a read error) keeps the rows read before the failure: they were already
+    yielded, and streaming cannot take them back. The failure itself becomes
+    **one** :class:`Rejection`, id ``<stem>:*`` (the file, not a row), path the
+    input file, reason ``unreadable file: <what> after line N, K records read
+    before it: <error>`` (N counts blank lines too, K only the rows yielded).
+    The rows after the break cannot be counted (their bytes are gone or
+    undecodable), so this one rejection stands for all of them; the build's
+    ``read`` counts what this reader yields, so read = written + rejected holds.
+
+    What "before the failure" means for each kind of damage:
+
+    * truncated stream (``EOFError``, the common case: a cut download): every
+      complete line before the cut is kept, and its output is an exact prefix
+      of the file; the incomplete last line is dropped with the exception;
+    * invalid deflate data (``zlib.error``, not an ``OSError``: uncaught it
+      would stop the build): the decompressed chunk (a few KB) holding the
+      damage is lost with it;
+    * CRC or length mismatch (``gzip.BadGzipFile``, reason ``bad gzip stream``):
+      gzip detects it only at the end of a member, so the rows yielded before
+      it may hold changed bytes (each still parsed as JSON); the reason names
+      the failed check, and such a file should be fetched again.
+    """
     stem = path.name.removesuffix(".gz").removesuffix(".jsonl")
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    line_no = 0
+    records = 0
     try:
         with opener(path, "rb") as handle:
             for line_no, line in enumerate(handle, 1):
                 default_id = f"{stem}:{line_no}"
                 if not line.strip():
                     continue
+                records += 1
                 try:
                     row = json.loads(line)
                 except (json.JSONDecodeError, UnicodeDecodeError) as err:
                     yield Rejection(default_id, str(path), f"invalid JSON line: {err}")
                     continue
                 yield _row_document(row, default_id, path, max_bytes)
-    except (OSError, EOFError) as err:
-        yield Rejection(f"{stem}:*", str(path), f"unreadable file: {err}")
+    except (OSError, EOFError, zlib.error) as err:
+        if isinstance(err, EOFError):
+            what = "truncated gzip stream"
+        elif isinstance(err, zlib.error):
+            what = "corrupt gzip data"
+        elif isinstance(err, gzip.BadGzipFile):
+            what = "bad gzip stream"
+        else:
+            what = "read error"
+        detail = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        where = f" after line {line_no}, {records} records read before it" if line_no else ""
+        yield Rejection(f"{stem}:*", str(path), f"unreadable file: {what}{where}: {detail}")
 
 
 def _read_parquet(path: Path, max_bytes: int) -> Iterator[InputDocument | Rejection]:
