@@ -17,7 +17,12 @@ import pyarrow.parquet as pq
 
 from builder.schema import FEATURES
 
-__all__ = ["ShardWriter", "WrittenFile", "shard_name"]
+__all__ = ["DICTIONARY_COLUMNS", "ShardWriter", "WrittenFile", "shard_name"]
+
+#: Columns whose values repeat (site names, rule ids, ...). Only these are
+#: dictionary-encoded: the document texts are all distinct, so trying a
+#: dictionary on them costs write time and saves nothing.
+DICTIONARY_COLUMNS = ["source", "label_source", "spans.list.element.rule", "normalization.encoding"]
 
 
 def shard_name(split: str, index: int, count: int) -> str:
@@ -61,7 +66,9 @@ class ShardWriter:
         self.full = False
         self._max_bytes = max_bytes
         self._schema = FEATURES.arrow_schema
-        self._writer = pq.ParquetWriter(path, self._schema, compression="zstd")
+        self._writer = pq.ParquetWriter(
+            path, self._schema, compression="zstd", use_dictionary=DICTIONARY_COLUMNS
+        )
         self._rows = 0
         self._bytes = 0
         self._max_rows = row_group_rows
