@@ -75,11 +75,7 @@ def _rows(folder: Path) -> dict[str, list[dict]]:
 
 
 def _rejections(folder: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (folder / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
-    for row in rows:
-        if row["reason"] == "duplicate id":
-            row.pop("path")  # names the spool file, which differs by design
-    return rows
+    return [json.loads(line) for line in (folder / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _card(folder: Path) -> str:

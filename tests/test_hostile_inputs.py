@@ -230,7 +230,10 @@ def test_100k_tiny_documents_in_one_jsonl(tmp_path: Path) -> None:
         "empty after normalization": 10, "duplicate id": 10,
     }
     assert report.written == 100_000 - 40
-    assert [r["id"] for r in rejected if r["reason"] == "duplicate id"] == ["d0"] * 10
+    duplicates = [r for r in rejected if r["reason"] == "duplicate id"]
+    assert [r["id"] for r in duplicates] == ["d0"] * 10
+    # the user's file, not the spool file the duplicate was found in
+    assert {Path(r["path"]).name for r in duplicates} == {"tiny.jsonl"}
 
 
 # -- binary files ----------------------------------------------------------------------

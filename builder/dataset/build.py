@@ -23,6 +23,7 @@ import functools
 import hashlib
 import itertools
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 import json
 import multiprocessing
 import os
@@ -37,7 +38,7 @@ import pyarrow.parquet as pq
 from builder.dataset.card import CardAccumulator, render_card
 from builder.dataset.gold import GoldIndex
 from builder.dataset.output import StagedOutput
-from builder.dataset.parquet import ShardWriter, WrittenFile, shard_name
+from builder.dataset.parquet import DICTIONARY_COLUMNS, ShardWriter, WrittenFile, shard_name
 from builder.dataset.readers import (
     InputDocument,
     Rejection,
@@ -122,7 +123,21 @@ class BuildReport:
 #: Spool rows are dataset rows plus the hashes of their distinct lines, which
 #: the workers compute so that the corpus signal costs the main process little.
 LINE_HASHES = "_line_hashes"
-SPOOL_SCHEMA = FEATURES.arrow_schema.append(pa.field(LINE_HASHES, pa.list_(pa.uint64())))
+#: The input path a row came from, so that a rejection found after pass 1 (a
+#: duplicate id) names the user's file rather than a spool file.
+INPUT_PATH = "_input_path"
+SPOOL_SCHEMA = FEATURES.arrow_schema.append(pa.field(LINE_HASHES, pa.list_(pa.uint64()))).append(
+    pa.field(INPUT_PATH, pa.string())
+)
+_SPOOL_ONLY = [LINE_HASHES, INPUT_PATH]
+
+
+def open_spool_writer(path: Path | str) -> pq.ParquetWriter:
+    """A writer for a pass-1 spool file: uncompressed (it is read once, soon, from
+    the page cache) and dictionary-encoded only where values repeat."""
+    return pq.ParquetWriter(
+        path, SPOOL_SCHEMA, compression="none", use_dictionary=[*DICTIONARY_COLUMNS, INPUT_PATH]
+    )
 
 
 _SIGNAL = RepeatedLineSignal()  # only its line filter is used in pass 1
@@ -159,6 +174,7 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
             continue
         record = doc.to_record()
         record[LINE_HASHES] = _SIGNAL.candidate_hashes(doc.text, doc.spans) if doc.source else []
+        record[INPUT_PATH] = item.path
         records.append(record)
     batch = pa.RecordBatch.from_pylist(records, schema=SPOOL_SCHEMA) if records else None
     return batch, rejections, size
@@ -270,42 +286,61 @@ def _spool_file(path: Path) -> pq.ParquetFile:
     return pq.ParquetFile(path, pre_buffer=False)
 
 
-def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.RecordBatch]], list]:
-    """Pass 2 for one spool row group: final rows per split, in input order.
+@dataclass(frozen=True)
+class _RowGroupPlan:
+    """What pass 2 does to one spool row group, small enough to send between processes.
 
-    Rows stay Arrow. For the few rows that gold or the corpus signal changes,
-    only their text, spans and alignment are read into Python, and the
-    ``spans`` and ``label_source`` columns are rebuilt; text columns are never
-    copied.
+    ``rows_by_split`` lists, per split, the rows to write, in input order
+    (duplicates left out). ``spans`` and ``label_source`` replace those columns
+    when the corpus signal or gold changed some row; they are the only columns
+    the plan carries, so the document texts never travel back from a worker.
+    """
+
+    file_no: int
+    group: int
+    rows_by_split: dict[str, list[int]]
+    spans: pa.Array | None
+    label_source: pa.Array | None
+    evaluation_pairs: list[tuple[str, list, list]]
+
+
+def _plan_row_group(task: tuple[int, int, int]) -> _RowGroupPlan:
+    """Pass 2, the part that runs in workers: split routing, corpus signal, gold.
+
+    Reads only the small columns of the row group, and the text, spans and
+    alignment of the rows that gold or the corpus signal changes.
     """
     ctx = _FINISH
     assert ctx is not None, "pass 2 context is not set"
     file_no, group, offset = task
-    table = _spool_file(ctx.spool_files[file_no]).read_row_group(group)
-    ids = table.column("id").to_pylist()
-    sources = table.column("source").to_pylist()
-    hashes = table.column(LINE_HASHES).to_pylist() if ctx.signal else None
-    rows = table.drop_columns([LINE_HASHES]).combine_chunks()
-    spans_column: list[Any] | None = None
-    label_sources: list[Any] | None = None
-    pairs: list[tuple[str, list, list]] = []
-    by_split: dict[str, list[int]] = {}
+    spool = _spool_file(ctx.spool_files[file_no])
+    columns = ["id", "source"] + ([LINE_HASHES] if ctx.signal else [])
+    small = spool.read_row_group(group, columns=columns)
+    ids = small.column("id").to_pylist()
+    sources = small.column("source").to_pylist()
+    hashes = small.column(LINE_HASHES).to_pylist() if ctx.signal else None
+    rows_by_split: dict[str, list[int]] = {}
+    changed: list[tuple[int, bool]] = []  # (row, touched by the corpus signal)
     for i, (doc_id, source) in enumerate(zip(ids, sources)):
         if (file_no, offset + i) in ctx.duplicates:
             continue
-        by_split.setdefault(ctx.assignment[group_key(source, doc_id)], []).append(i)
+        rows_by_split.setdefault(ctx.assignment[group_key(source, doc_id)], []).append(i)
         repeated = ctx.signal.repeated_hashes(source) if (ctx.signal and source) else None
         touched = bool(repeated) and not repeated.isdisjoint(hashes[i])
-        if doc_id not in ctx.gold and not touched:
-            continue
-        if spans_column is None:
-            spans_column = rows.column("spans").to_pylist()
-            label_sources = rows.column("label_source").to_pylist()
+        if touched or doc_id in ctx.gold:
+            changed.append((i, touched))
+    if not changed:
+        return _RowGroupPlan(file_no, group, rows_by_split, None, None, [])
+    rows = spool.read_row_group(group, columns=["text", "spans", "alignment", "label_source"])
+    spans_column = rows.column("spans").to_pylist()
+    label_sources = rows.column("label_source").to_pylist()
+    pairs: list[tuple[str, list, list]] = []
+    for i, touched in changed:
         text = rows.column("text")[i].as_py()
         spans = [Span(s["start"], s["end"], LABEL_NAMES[s["label"]], s["rule"]) for s in spans_column[i]]
         if touched:
-            spans = ctx.signal.apply(source, text, spans)
-        gold_spans = ctx.gold.spans_for(doc_id, text)
+            spans = ctx.signal.apply(sources[i], text, spans)
+        gold_spans = ctx.gold.spans_for(ids[i], text)
         if gold_spans is not None:
             pairs.append((text, gold_spans, list(spans)))
             if ctx.labels == "auto":
@@ -315,20 +350,37 @@ def _finish_row_group(task: tuple[int, int, int]) -> tuple[list[tuple[str, pa.Re
         spans_column[i] = spans_to_records(
             sorted(spans), Alignment(alignment["text_offsets"], alignment["raw_offsets"])
         )
-    if spans_column is not None:
+    schema = FEATURES.arrow_schema
+    return _RowGroupPlan(
+        file_no,
+        group,
+        rows_by_split,
+        pa.array(spans_column, type=schema.field("spans").type),
+        pa.array(label_sources, type=pa.string()),
+        pairs,
+    )
+
+
+def _apply_plan(spool_files: list[Path], plan: _RowGroupPlan) -> list[tuple[str, pa.RecordBatch]]:
+    """Pass 2, the part in the main process: the final rows of one row group, per split.
+
+    Reads the whole row group once (uncompressed, from the page cache) and
+    only takes rows and swaps two columns: no per-row Python work.
+    """
+    table = _spool_file(spool_files[plan.file_no]).read_row_group(plan.group)
+    rows = table.drop_columns(_SPOOL_ONLY).combine_chunks()
+    if plan.spans is not None:
         schema = rows.schema
         rows = rows.set_column(
-            schema.get_field_index("spans"), schema.field("spans"),
-            pa.array(spans_column, type=schema.field("spans").type),
+            schema.get_field_index("spans"), schema.field("spans"), plan.spans
         ).set_column(
-            schema.get_field_index("label_source"), schema.field("label_source"),
-            pa.array(label_sources, type=pa.string()),
+            schema.get_field_index("label_source"), schema.field("label_source"), plan.label_source
         )
-    merged = []
-    for split, indices in by_split.items():
+    out = []
+    for split, indices in plan.rows_by_split.items():
         taken = rows.take(pa.array(indices, type=pa.int32())).combine_chunks()
-        merged.append((split, taken.to_batches()[0]))
-    return merged, pairs
+        out.append((split, taken.to_batches()[0]))
+    return out
 
 
 # -- the build -----------------------------------------------------------------
@@ -383,7 +435,7 @@ def _pass1_streaming(
     """
     spool_path = spool_dir / "part-00000.parquet"
     tally = _Pass1Tally(rejections, progress)
-    with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
+    with open_spool_writer(spool_path) as spool:
         inputs = iter_files(files, folder_metadata(options.inputs), max_bytes=options.max_doc_bytes)
         for batch, rejected, size in _ordered_map(
             process_batch, _batched(inputs, options.batch_size), options.num_proc
@@ -436,7 +488,7 @@ def _spool_files_task(
     spool_path, part, metadata, batch_size, max_bytes = task
     rejections: list[Rejection] = []
     read = size = rows = 0
-    with pq.ParquetWriter(spool_path, SPOOL_SCHEMA, compression="none") as spool:
+    with open_spool_writer(spool_path) as spool:
         for items in _batched(iter_files(part, metadata, max_bytes=max_bytes), batch_size):
             batch, rejected, batch_size_bytes = process_batch(items)
             read += len(items)
@@ -477,7 +529,7 @@ def finalize_build(
     groups: set[str] = set()
     for file_no, path in enumerate(spool_files):
         row_no = 0
-        columns = ["id", "source"] + ([LINE_HASHES] if signal else [])
+        columns = ["id", "source", INPUT_PATH] + ([LINE_HASHES] if signal else [])
         for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=4096, columns=columns):
             ids = batch.column("id").to_pylist()
             sources = batch.column("source").to_pylist()
@@ -486,7 +538,8 @@ def finalize_build(
                 h = _id_hash(doc_id)
                 if h in seen_ids:
                     duplicates.add((file_no, row_no + i))
-                    rejections.add(Rejection(doc_id, str(path.name), "duplicate id"))
+                    input_path = batch.column(INPUT_PATH)[i].as_py()
+                    rejections.add(Rejection(doc_id, input_path, "duplicate id"))
                     continue
                 seen_ids.add(h)
                 groups.add(group_key(source, doc_id))
@@ -505,11 +558,24 @@ def finalize_build(
         for file_no, path in enumerate(spool_files)
         for group, offset in _row_groups(path)
     ]
-    for pieces, pairs in _ordered_map(_finish_row_group, tasks, options.num_proc, context):
-        for split, piece in pieces:
-            writers.write(split, piece)
-            card.add(split, piece)
-        evaluation_pairs.extend(pairs)
+    # Reading a row group and taking its rows (Arrow work that releases the
+    # GIL) runs in a thread, ahead of the writing and card figures, so the
+    # serial part of pass 2 overlaps with itself.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pass2-read") as reader:
+        ahead: deque[Future[list[tuple[str, pa.RecordBatch]]]] = deque()
+
+        def write_next() -> None:
+            for split, piece in ahead.popleft().result():
+                writers.write(split, piece)
+                card.add(split, piece)
+
+        for plan in _ordered_map(_plan_row_group, tasks, options.num_proc, context):
+            ahead.append(reader.submit(_apply_plan, spool_files, plan))
+            evaluation_pairs.extend(plan.evaluation_pairs)
+            if len(ahead) > 2:
+                write_next()
+        while ahead:
+            write_next()
     _spool_file.cache_clear()
     for path in spool_files:
         path.unlink()

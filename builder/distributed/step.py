@@ -180,9 +180,7 @@ class BuilderSpoolStep(PipelineStep):
         self.batch_size = batch_size
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        import pyarrow.parquet as pq
-
-        from builder.dataset.build import SPOOL_SCHEMA, process_batch
+        from builder.dataset.build import open_spool_writer, process_batch
 
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -193,7 +191,7 @@ class BuilderSpoolStep(PipelineStep):
         spool_tmp, rejected_tmp = spool.with_name(spool.name + suffix), rejected.with_name(rejected.name + suffix)
         try:
             with (
-                pq.ParquetWriter(spool_tmp, SPOOL_SCHEMA, compression="none") as writer,
+                open_spool_writer(spool_tmp) as writer,
                 open(rejected_tmp, "w", encoding="utf-8") as log,
             ):
                 batch: list[Any] = []
