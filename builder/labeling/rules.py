@@ -264,7 +264,7 @@ class _Prefilter:
                     always = True  # nothing cheap to test: the rule is tried on every line
                 else:
                     first_any |= needed
-            per_rule.append((r, always, frozenset(first0), (digit0, space0), frozenset(first_any)))
+            per_rule.append((r, always, frozenset(first0), digit0, space0, frozenset(first_any)))
 
         def alt(lits: set[str], flags: int = 0) -> re.Pattern[str] | None:
             return re.compile("|".join(map(re.escape, sorted(lits))), flags) if lits else None
@@ -277,7 +277,7 @@ class _Prefilter:
             alt(anywhere),
             alt(anywhere_i, re.IGNORECASE),
             tuple(floating_rest),
-            tuple(per_rule),
+            _RuleSelector(per_rule),
         )
         self.buckets[k] = entry
         return entry
@@ -289,7 +289,7 @@ class _Prefilter:
         entry = self.buckets.get(k)
         if entry is None:
             entry = self._bucket(k)
-        eligible, starts, starts_i, anchored_rest, anywhere, anywhere_i, floating_rest, per_rule = entry
+        eligible, starts, starts_i, anchored_rest, anywhere, anywhere_i, floating_rest, selector = entry
         at0 = starts.get(line[0])
         if not (
             (at0 is not None and line.startswith(at0))
@@ -301,19 +301,61 @@ class _Prefilter:
         ):
             return ()
         # some rule may match: keep those whose patterns can start here (first characters)
+        return selector.select(line)
+
+
+class _RuleSelector:
+    """The rules (in priority order) whose first characters fit a line, as bit masks.
+
+    A rule is kept when it has no cheap test (``always``), when the line's first
+    character can begin one of its start-anchored patterns (a listed character,
+    or any digit / space when the pattern begins with ``\\d`` / ``\\s``), or
+    when the line contains a character one of which each of its floating
+    patterns needs. One set intersection over the line replaces a loop over
+    the rules; the tuple for each mask is built once.
+    """
+
+    __slots__ = ("rules", "always", "head", "digit", "space", "needed", "needed_chars", "_tuples")
+
+    #: masks whose rule tuple is kept (a handful occur in practice; this bounds memory)
+    MAX_REMEMBERED = 4096
+
+    def __init__(self, per_rule: list[tuple[Rule, bool, frozenset[str], bool, bool, frozenset[str]]]) -> None:
+        self.rules = tuple(r for r, *_ in per_rule)
+        self.always = self.digit = self.space = 0
+        self.head: dict[str, int] = {}
+        self.needed: dict[str, int] = {}
+        for k, (_rule, always, first0, digit0, space0, first_any) in enumerate(per_rule):
+            bit = 1 << k
+            if always:
+                self.always |= bit
+            if digit0:
+                self.digit |= bit
+            if space0:
+                self.space |= bit
+            for c in first0:
+                self.head[c] = self.head.get(c, 0) | bit
+            for c in first_any:
+                self.needed[c] = self.needed.get(c, 0) | bit
+        self.needed_chars = frozenset(self.needed)
+        self._tuples: dict[int, tuple[Rule, ...]] = {}
+
+    def select(self, line: str) -> tuple[Rule, ...]:
         head = line[0]
-        chars = set(line)
-        out = []
-        for r, always, first0, (digit0, space0), first_any in per_rule:
-            if (
-                always
-                or head in first0
-                or (digit0 and head.isdecimal())
-                or (space0 and head.isspace())
-                or not first_any.isdisjoint(chars)
-            ):
-                out.append(r)
-        return tuple(out)
+        mask = self.always | self.head.get(head, 0)
+        if self.digit and head.isdecimal():
+            mask |= self.digit
+        if self.space and head.isspace():
+            mask |= self.space
+        needed = self.needed
+        for c in self.needed_chars.intersection(line):
+            mask |= needed[c]
+        rules = self._tuples.get(mask)
+        if rules is None:
+            rules = tuple(r for k, r in enumerate(self.rules) if mask >> k & 1)
+            if len(self._tuples) < self.MAX_REMEMBERED:
+                self._tuples[mask] = rules
+        return rules
 
 
 _MAX_PREFIXES = 256
@@ -573,6 +615,17 @@ def _load_cached(directory: str) -> RuleSet:
     return load_rule_files(_sorted_rule_files(Path(directory)))
 
 
+@lru_cache(maxsize=1)
+def _default_rules() -> RuleSet:
+    return _load_cached(str(default_rule_dir()))
+
+
 def load_rules(directory: Path | str | None = None) -> RuleSet:
-    """The rule set of ``directory`` (default: the packaged rules), compiled once and cached."""
-    return _load_cached(str(directory or default_rule_dir()))
+    """The rule set of ``directory`` (default: the packaged rules), compiled once and cached.
+
+    The default set is looked up without touching ``importlib.resources``: the
+    labeler asks for it once per document.
+    """
+    if directory is None:
+        return _default_rules()
+    return _load_cached(str(directory))
