@@ -361,6 +361,7 @@ class _RuleSelector:
 _MAX_PREFIXES = 256
 
 
+@lru_cache(maxsize=None)
 def _literal_prefixes(pattern: str) -> set[str] | None:
     """Non-empty literal strings one of which begins every match of ``pattern`` (matched
     case-sensitively as written), or None when the pattern does not begin with literals."""
@@ -388,6 +389,7 @@ def _parsed_items(pattern: str) -> list | None:
     return list(parsed)
 
 
+@lru_cache(maxsize=None)
 def _first_chars(pattern: str) -> tuple[frozenset[str], bool, bool] | None:
     """What the first character of any match of ``pattern`` can be: a set of characters,
     plus whether a decimal digit (``\\d``) or a space (``\\s``) can be; None when unknown
@@ -465,6 +467,7 @@ def _item_first(op, av) -> tuple[set[str], bool, bool, bool] | None:
     return None
 
 
+@lru_cache(maxsize=None)
 def _required_chars(pattern: str) -> frozenset[str] | None:
     """Characters one of which every match of ``pattern`` contains (read from the first
     item that cannot be skipped and only matches listed characters), or None."""
@@ -565,6 +568,7 @@ def _item_literals(op, av) -> set[str] | None:
     return None
 
 
+@lru_cache(maxsize=None)
 def _strip_start_anchor(pattern: str) -> tuple[str, bool]:
     """``pattern`` without its leading ``^`` and True, when the whole pattern is anchored
     at the start (a leading ``^`` and no top-level ``|``); else ``pattern`` and False."""
