@@ -371,9 +371,10 @@ site's documents):
     if facts.evaluation_table:
         parts.append(f"""## Label quality
 
-The rules alone, compared with the hand annotations on the documents that have
-them (character-level precision/recall/F1 per label, boilerplate vs content
-overall, and exact span matches):
+What the build would have labeled without gold (the rules, plus the corpus
+signal's repeated lines), compared with the hand annotations on the documents
+that have them (character-level precision/recall/F1 per label, boilerplate vs
+content overall, and exact span matches):
 
 ```
 {facts.evaluation_table}
