@@ -7,9 +7,12 @@ The build streams, so memory does not grow with the corpus:
    spool Parquet file inside the staging folder; rejections go straight to
    ``rejected.jsonl``; line hashes feed the corpus signal.
 2. The split of each source group is decided (see :mod:`builder.dataset.splits`).
-3. **Pass 2** streams the spool back, adds the corpus-signal spans, applies
-   gold annotations, and writes each row to its split's shards, rotating at
-   ``shard_bytes``. Card figures are accumulated on the way.
+3. **Pass 2** goes over the spool row group by row group. Workers plan each
+   one (split routing, corpus-signal spans, gold annotations), reading only
+   the columns they need and sending back the rebuilt ``spans`` column, not
+   the texts; the main process reads the row group (in a thread that runs
+   ahead), swaps that column in and writes each row to its split's shards,
+   rotating at ``shard_bytes``. Card figures are accumulated on the way.
 
 Everything is written under a staging folder and moved into place only when
 all of it succeeded. The build is deterministic: inputs are read in sorted
