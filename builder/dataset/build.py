@@ -9,8 +9,8 @@ The build streams, so memory does not grow with the corpus:
 2. The split of each source group is decided (see :mod:`builder.dataset.splits`).
 3. **Pass 2** goes over the spool row group by row group. Workers plan each
    one (split routing, corpus-signal spans, gold annotations), reading only
-   the columns they need and sending back the rebuilt ``spans`` column, not
-   the texts; the main process reads the row group (in a thread that runs
+   the columns they need and sending back the rebuilt ``spans`` and
+   ``label_source`` columns, not the texts; the main process reads the row group (in a thread that runs
    ahead), swaps that column in and writes each row to its split's shards,
    rotating at ``shard_bytes``. Card figures are accumulated on the way.
 
@@ -136,8 +136,9 @@ _SPOOL_ONLY = [LINE_HASHES, INPUT_PATH]
 
 
 def open_spool_writer(path: Path | str) -> pq.ParquetWriter:
-    """A writer for a pass-1 spool file: uncompressed (it is read once, soon, from
-    the page cache) and dictionary-encoded only where values repeat."""
+    """A writer for a pass-1 spool file: uncompressed (it is read soon, from the
+    page cache: small columns by the scan and the planning workers, whole row
+    groups once by the main process) and dictionary-encoded only where values repeat."""
     return pq.ParquetWriter(
         path, SPOOL_SCHEMA, compression="none", use_dictionary=[*DICTIONARY_COLUMNS, INPUT_PATH]
     )
@@ -367,8 +368,8 @@ def _plan_row_group(task: tuple[int, int, int]) -> _RowGroupPlan:
 def _apply_plan(spool_files: list[Path], plan: _RowGroupPlan) -> list[tuple[str, pa.RecordBatch]]:
     """Pass 2, the part in the main process: the final rows of one row group, per split.
 
-    Reads the whole row group once (uncompressed, from the page cache) and
-    only takes rows and swaps two columns: no per-row Python work.
+    Reads the whole row group (uncompressed, from the page cache), takes rows
+    and swaps in the two columns the plan rebuilt: no per-row Python work.
     """
     table = _spool_file(spool_files[plan.file_no]).read_row_group(plan.group)
     rows = table.drop_columns(_SPOOL_ONLY).combine_chunks()
@@ -564,22 +565,26 @@ def finalize_build(
     # Reading a row group and taking its rows (Arrow work that releases the
     # GIL) runs in a thread, ahead of the writing and card figures, so the
     # serial part of pass 2 overlaps with itself.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pass2-read") as reader:
-        ahead: deque[Future[list[tuple[str, pa.RecordBatch]]]] = deque()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pass2-read") as reader:
+            ahead: deque[Future[list[tuple[str, pa.RecordBatch]]]] = deque()
 
-        def write_next() -> None:
-            for split, piece in ahead.popleft().result():
-                writers.write(split, piece)
-                card.add(split, piece)
+            def write_next() -> None:
+                for split, piece in ahead.popleft().result():
+                    writers.write(split, piece)
+                    card.add(split, piece)
 
-        for plan in _ordered_map(_plan_row_group, tasks, options.num_proc, context):
-            ahead.append(reader.submit(_apply_plan, spool_files, plan))
-            evaluation_pairs.extend(plan.evaluation_pairs)
-            if len(ahead) > 2:
+            for plan in _ordered_map(_plan_row_group, tasks, options.num_proc, context):
+                ahead.append(reader.submit(_apply_plan, spool_files, plan))
+                evaluation_pairs.extend(plan.evaluation_pairs)
+                if len(ahead) > 2:
+                    write_next()
+            while ahead:
                 write_next()
-        while ahead:
-            write_next()
-    _spool_file.cache_clear()
+    finally:
+        # also on failure: open handles would keep deleted spool files on disk
+        # for as long as this process (or a process forked from it) lives
+        _spool_file.cache_clear()
     for path in spool_files:
         path.unlink()
     report.files = writers.close()
@@ -606,6 +611,7 @@ def finalize_build(
         evaluation=evaluation,
         evaluation_table=report.evaluation_table,
         ratios=options.ratios,
+        corpus_signal=options.corpus_signal,
     )
     (staging / "README.md").write_text(render_card(facts), encoding="utf-8")
     if not report.reconciles():

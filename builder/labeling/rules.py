@@ -362,7 +362,7 @@ _MAX_PREFIXES = 256
 
 
 @lru_cache(maxsize=None)
-def _literal_prefixes(pattern: str) -> set[str] | None:
+def _literal_prefixes(pattern: str) -> frozenset[str] | None:
     """Non-empty literal strings one of which begins every match of ``pattern`` (matched
     case-sensitively as written), or None when the pattern does not begin with literals."""
     try:
@@ -374,7 +374,7 @@ def _literal_prefixes(pattern: str) -> set[str] | None:
     out = _seq_prefixes(list(parsed), whole=False)
     if not out or "" in out:
         return None
-    return out
+    return frozenset(out)  # cached: callers must not be able to change it
 
 
 def _parsed_items(pattern: str) -> list | None:
