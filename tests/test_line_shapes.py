@@ -40,9 +40,13 @@ def test_character_sets_are_non_empty_without_repeats(key: str) -> None:
 def test_content_patterns_compile_alone_and_together() -> None:
     patterns = tomllib.loads(_text())["content_patterns"]
     assert patterns and len(set(patterns)) == len(patterns)
-    for pattern in patterns:
-        re.compile(pattern)
-    assert load_line_shapes().content_pattern.pattern == "|".join(patterns)
+    compiled = [re.compile(p) for p in patterns]
+    joined = load_line_shapes().content_pattern
+    # the one alternation finds a line exactly when one of the patterns does
+    lines = ["一、总体要求", "（三）工作措施", "1.2 方法", "第三章 总则", "参考文献", "此致", "XX市人民政府办公室",
+             "2023年5月8日", "首页 | 新闻中心", "本站部分内容来自网络", "点击下载", "2023年5月8日 发布"]
+    for line in lines:
+        assert bool(joined.search(line)) == any(p.search(line) for p in compiled), line
 
 
 def test_labeler_and_corpus_signal_use_the_loaded_values() -> None:
@@ -90,6 +94,9 @@ def _mutated(old: str, new: str) -> str:
         ('colon_chars = "：:"', 'colon_chars = "：:："', "repeats"),
         ("content_patterns = [", "content_patterns = ['(unclosed',", "does not compile"),
         ("content_patterns = [", "content_patterns = ['',", "empty or non-string"),
+        # an inline flag would make every later pattern case-insensitive once joined
+        ("content_patterns = [", "content_patterns = ['x', '(?i)abc',", "as one alternation"),
+        ("content_patterns = [", "content_patterns = ['(a)\\1',", "numbered backreference"),
     ],
 )
 def test_malformed_files_are_refused(old: str, new: str, message: str) -> None:

@@ -101,15 +101,28 @@ def parse_line_shapes(source: str, *, origin: str = "<string>") -> LineShapes:
             re.compile(pattern)
         except re.error as err:
             raise LineShapesError(f"{origin}: content pattern {pattern!r} does not compile: {err}") from err
+        if _NUMBERED_BACKREFERENCE.search(pattern):
+            # group numbers shift once the patterns are joined into one alternation
+            raise LineShapesError(f"{origin}: content pattern {pattern!r} uses a numbered backreference; name the group")
     if len(set(patterns)) != len(patterns):
         raise LineShapesError(f"{origin}: 'content_patterns' repeats a pattern")
+    # each pattern in its own group, so that a pattern's inline flags cannot
+    # leak into the others (Python refuses them there: a clear error)
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    try:
+        content_pattern = re.compile(joined)
+    except re.error as err:
+        raise LineShapesError(f"{origin}: content patterns do not compile as one alternation: {err}") from err
     return LineShapes(
         terminal_chars=terminal,
         punct_or_space=frozenset(punct),
         colon_chars=colons,
         content_patterns=tuple(patterns),
-        content_pattern=re.compile("|".join(patterns)),
+        content_pattern=content_pattern,
     )
+
+
+_NUMBERED_BACKREFERENCE = re.compile(r"(?<!\\)\\[1-9]")
 
 
 @cache
