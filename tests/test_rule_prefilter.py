@@ -68,12 +68,22 @@ def test_prefilter_keeps_every_matching_rule_on_real_lines() -> None:
     assert matched > 200
 
 
-def test_prefilter_narrows_the_rules_on_running_text() -> None:
+def test_prefilter_narrows_the_rules() -> None:
+    """Running text stops at the gate; a footer line passes it, and then the
+    first-character masks still leave out most rules (a selector that returned
+    every rule would fail here)."""
     rules = load_rules()
+    scopes = SCOPE_GROUPS[0]
+
+    def eligible(line: str) -> list:
+        return [r for r in rules if r.scope in scopes and r.min_line_chars <= len(line) <= r.max_line_chars]
+
     sentence = "基层党组织是党在社会基层组织中的战斗堡垒，是党的全部工作和战斗力的基础。" * 3
-    assert len(rules.candidates(SCOPE_GROUPS[0], sentence)) < len(
-        [r for r in rules if r.scope in SCOPE_GROUPS[0] and r.min_line_chars <= len(sentence) <= r.max_line_chars]
-    )
+    assert rules.candidates(scopes, sentence) == ()
+    footer = "版权所有 2024 某某网 保留所有权利"
+    chosen = rules.candidates(scopes, footer)
+    assert "footer.copyright" in {r.id for r in chosen}
+    assert len(chosen) < len(eligible(footer)) / 2
 
 
 @cache
