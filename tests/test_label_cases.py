@@ -64,3 +64,16 @@ def test_case(case):
 
 def test_case_files_are_not_empty():
     assert len(all_cases()) >= 40
+
+
+def test_pages_scored_by_the_gate_are_in_normalized_form():
+    """Held-out and blind pages are scored as the labeler sees them in a build:
+    after normalization. A page the normalizer would still change measures text
+    the build never produces."""
+    from builder.normalize import normalize
+
+    paths = sorted(CASE_DIR.glob("heldout_*.json")) + sorted((CASE_DIR.parent / "blind").glob("*.json"))
+    assert any(p.parent.name == "blind" for p in paths)
+    for path in paths:
+        for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
+            assert normalize(case["text"]).text == case["text"], f"{path.name}: {case['name']}"
