@@ -169,3 +169,24 @@ def test_load_dataset_reads_the_committed_folder(repo_root: Path, tmp_path: Path
 
 def test_no_loading_script_in_builder(repo_root: Path) -> None:
     assert not (repo_root / "builder" / "builder.py").exists()
+
+
+def test_card_says_which_labeler_its_quality_table_measures(
+    seed_build: tuple[Path, BuildReport], tmp_path: Path
+) -> None:
+    from builder.cli import default_gold_path
+    from builder.dataset.build import BuildOptions, build_dataset
+
+    with_signal = (seed_build[0] / "README.md").read_text(encoding="utf-8")
+    assert "plus the corpus signal's repeated lines" in with_signal
+    out = tmp_path / "no-signal"
+    build_dataset(
+        BuildOptions(
+            inputs=(Path(__file__).parents[1] / "seeds",), output_dir=out,
+            gold_path=default_gold_path(), corpus_signal=False,
+        )
+    )
+    without = (out / "README.md").read_text(encoding="utf-8")
+    assert "## Label quality" in without
+    assert "this build ran without the corpus signal" in without
+    assert "plus the corpus signal's repeated lines" not in without

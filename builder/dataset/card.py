@@ -77,6 +77,8 @@ class CardFacts:
     evaluation_overall_f1: float | None = None
     rules_used: dict[str, int] = field(default_factory=dict)
     ratios: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATIOS))
+    #: whether the corpus signal (repeated lines per site) labeled spans in this build
+    corpus_signal: bool = True
 
     @property
     def num_examples(self) -> int:
@@ -158,6 +160,7 @@ class CardAccumulator:
         evaluation: Any,
         evaluation_table: str | None,
         ratios: Mapping[str, float],
+        corpus_signal: bool = True,
     ) -> CardFacts:
         split_bytes = {s: 0 for s in SPLITS}
         for written in files:
@@ -192,6 +195,7 @@ class CardAccumulator:
             evaluation_overall_f1=getattr(overall, "f1", None),
             rules_used=dict(sorted(self.rules.items())),
             ratios=dict(ratios),
+            corpus_signal=corpus_signal,
         )
 
 def _value_counts(array: pa.Array | pa.ChunkedArray) -> list[tuple[Any, int]]:
@@ -369,12 +373,17 @@ site's documents):
 {_table(("rule", "spans"), [(f"`{r}`", c) for r, c in facts.rules_used.items()])}
 """)
     if facts.evaluation_table:
+        labeler = (
+            "the rules, plus the corpus signal's repeated lines"
+            if facts.corpus_signal
+            else "the rules alone: this build ran without the corpus signal"
+        )
         parts.append(f"""## Label quality
 
-What the build would have labeled without gold (the rules, plus the corpus
-signal's repeated lines), compared with the hand annotations on the documents
-that have them (character-level precision/recall/F1 per label, boilerplate vs
-content overall, and exact span matches):
+What the build would have labeled without gold ({labeler}), compared with
+the hand annotations on the documents that have them (character-level
+precision/recall/F1 per label, boilerplate vs content overall, and exact span
+matches):
 
 ```
 {facts.evaluation_table}
