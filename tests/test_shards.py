@@ -80,3 +80,37 @@ def test_worker_pool_build_equals_single_process_build(tmp_path: Path) -> None:
     assert files == sorted(p.name for p in (two / "data").iterdir())
     for name in files:
         assert (one / "data" / name).read_bytes() == (two / "data" / name).read_bytes()
+
+
+def test_spool_row_groups_gather_several_batches(tmp_path: Path) -> None:
+    """Pass 2 pays per spool row group, so the spool must not keep pass 1's small batches."""
+    from builder.dataset.build import INPUT_PATH, SpoolWriter, process_batch
+    from builder.dataset.readers import InputDocument
+
+    docs = [InputDocument(f"d{i}", f"第{i}篇，正文内容。", "in.jsonl", source=f"s{i % 3}") for i in range(23)]
+    path = tmp_path / "spool.parquet"
+    with SpoolWriter(path, group_rows=10) as spool:
+        for start in range(0, len(docs), 4):  # batches of 4 documents, as pass 1 sends them
+            batch, rejected, _ = process_batch(docs[start : start + 4])
+            assert not rejected
+            spool.write_batch(batch)
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [12, 11]
+    table = pq.read_table(path)
+    assert table.column("id").to_pylist() == [d.id for d in docs]
+    assert set(table.column(INPUT_PATH).to_pylist()) == {"in.jsonl"}
+
+
+def test_failed_spool_does_not_write_its_buffer(tmp_path: Path) -> None:
+    from builder.dataset.build import SpoolWriter, process_batch
+    from builder.dataset.readers import InputDocument
+
+    path = tmp_path / "spool.parquet"
+    batch, _, _ = process_batch([InputDocument("d0", "正文。", "in.jsonl")])
+    try:
+        with SpoolWriter(path, group_rows=10) as spool:
+            spool.write_batch(batch)
+            raise RuntimeError("worker failed")
+    except RuntimeError:
+        pass
+    assert pq.ParquetFile(path).metadata.num_rows == 0

@@ -135,13 +135,57 @@ SPOOL_SCHEMA = FEATURES.arrow_schema.append(pa.field(LINE_HASHES, pa.list_(pa.ui
 _SPOOL_ONLY = [LINE_HASHES, INPUT_PATH]
 
 
-def open_spool_writer(path: Path | str) -> pq.ParquetWriter:
-    """A writer for a pass-1 spool file: uncompressed (it is read soon, from the
-    page cache: small columns by the scan and the planning workers, whole row
-    groups once by the main process) and dictionary-encoded only where values repeat."""
-    return pq.ParquetWriter(
-        path, SPOOL_SCHEMA, compression="none", use_dictionary=[*DICTIONARY_COLUMNS, INPUT_PATH]
-    )
+class SpoolWriter:
+    """Writes pass-1 rows to a spool file, in row groups of about ``group_rows`` rows.
+
+    Uncompressed (the spool is read soon, from the page cache: small columns by
+    the scan and the planning workers, whole row groups by the main process)
+    and dictionary-encoded only where values repeat. Rows arrive in small
+    batches (``batch_size`` documents); pass 2 works one row group at a time,
+    and each row group costs it a fixed number of Arrow calls, a plan sent
+    between processes and a card update per split, so row groups of a few
+    batches' worth of documents would make that overhead dominate.
+    """
+
+    def __init__(self, path: Path | str, group_rows: int = 1024, group_bytes: int = 64 * 1024 * 1024) -> None:
+        self._writer = pq.ParquetWriter(
+            path, SPOOL_SCHEMA, compression="none", use_dictionary=[*DICTIONARY_COLUMNS, INPUT_PATH]
+        )
+        self._group_rows = group_rows
+        self._group_bytes = group_bytes
+        self._pending: list[pa.RecordBatch] = []
+        self._rows = 0
+        self._bytes = 0
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        self._pending.append(batch)
+        self._rows += batch.num_rows
+        self._bytes += batch.nbytes
+        if self._rows >= self._group_rows or self._bytes >= self._group_bytes:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.Table.from_batches(self._pending), row_group_size=self._rows)
+        self._pending, self._rows, self._bytes = [], 0, 0
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+    def __enter__(self) -> SpoolWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # the spool is discarded: do not write the buffered rows
+            self._writer.close()
+
+
+def open_spool_writer(path: Path | str) -> SpoolWriter:
+    """A :class:`SpoolWriter` for a pass-1 spool file (the local build and the datatrove step)."""
+    return SpoolWriter(path)
 
 
 _SIGNAL = RepeatedLineSignal()  # only its line filter is used in pass 1
