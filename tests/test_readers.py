@@ -182,3 +182,107 @@ def test_truncated_gzip_counts_reconcile_in_a_build(tmp_path: Path) -> None:
     [row] = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8").splitlines()]
     assert row["id"] == "rows:*" and row["path"] == str(inp / "rows.jsonl.gz")
     assert row["reason"].startswith("unreadable file: truncated gzip stream after line 2, 2 records read before it")
+
+
+# -- slices of big JSONL files ------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from builder.dataset.readers import FileSlice, iter_files, slice_jsonl, split_large_files  # noqa: E402
+
+_LINES = st.lists(
+    st.one_of(
+        st.builds(
+            lambda text, doc_id: json.dumps({"id": doc_id, "text": text}, ensure_ascii=False),
+            st.text(max_size=30),
+            st.one_of(st.none(), st.text(max_size=5)),
+        ),
+        st.sampled_from(["", "   ", "{broken json", "[1, 2]", '{"text": 5}', '{"text": "繁體\\u00e9"}']),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=_LINES,
+    newline=st.sampled_from(["\n", "\r\n"]),
+    trailing=st.booleans(),
+    pieces=st.integers(1, 12),
+    chunk_bytes=st.integers(1, 64),
+)
+def test_slices_read_in_order_equal_the_whole_file(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[str],
+    newline: str,
+    trailing: bool,
+    pieces: int,
+    chunk_bytes: int,
+) -> None:
+    """Every line is read once, in order, with the same ids, line numbers and rejections."""
+    path = tmp_path_factory.mktemp("slices") / "big.jsonl"
+    body = newline.join(lines) + (newline if trailing and lines else "")
+    path.write_bytes(body.encode("utf-8"))
+    slices = slice_jsonl(path, pieces, chunk_bytes=chunk_bytes)
+    assert slices[0].start == 0 and slices[-1].end == len(body.encode("utf-8"))
+    assert all(a.end == b.start for a, b in zip(slices, slices[1:]))
+    assert len(slices) <= pieces
+    assert list(iter_files(slices, {})) == list(iter_files([path], {}))
+
+
+def test_slices_are_balanced_and_start_at_lines(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    rows = [json.dumps({"id": f"d{i}", "text": "正文" * (i % 50)}, ensure_ascii=False) for i in range(2000)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = path.read_bytes()
+    slices = slice_jsonl(path, 8, chunk_bytes=1000)
+    assert len(slices) == 8
+    for s in slices:
+        assert s.start == 0 or data[s.start - 1 : s.start] == b"\n"
+        assert s.first_line == data.count(b"\n", 0, s.start) + 1
+        assert abs(s.size - len(data) / 8) < 200  # within about one line of an equal share
+
+
+def test_only_big_plain_jsonl_files_are_split(tmp_path: Path) -> None:
+    big = tmp_path / "a-big.jsonl"
+    big.write_text("\n".join(json.dumps({"text": "x" * 100}) for _ in range(60_000)) + "\n", encoding="utf-8")
+    small = tmp_path / "b-small.jsonl"
+    small.write_text('{"text": "y"}\n', encoding="utf-8")
+    packed = tmp_path / "c-packed.jsonl.gz"
+    packed.write_bytes(gzip.compress(big.read_bytes()))
+    units = split_large_files([big, small, packed], 4)
+    assert all(isinstance(u, FileSlice) and u.path == big for u in units[:-2])
+    assert len(units) > 3
+    assert units[-2:] == [small, packed]
+
+
+def test_one_big_jsonl_builds_the_same_with_two_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A single big JSONL file is shared out as slices, and the output does not change."""
+    import builder.dataset.build as build_module
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    rows = []
+    for i in range(3000):
+        if i % 997 == 5:
+            rows.append("{broken json")
+        else:
+            rows.append(json.dumps({"text": f"第{i}篇，基层党建工作。" * 45, "source": f"site{i % 7}"}, ensure_ascii=False))
+    (inp / "corpus.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert (inp / "corpus.jsonl").stat().st_size > 4 << 20  # slices are at least 1 MiB
+    units_seen: list = []
+    original = build_module._pass1_by_files
+
+    def spy(options, units, *args):
+        units_seen.extend(units)
+        return original(options, units, *args)
+
+    monkeypatch.setattr(build_module, "_pass1_by_files", spy)
+    one = build_dataset(BuildOptions(inputs=(inp,), output_dir=tmp_path / "one", num_proc=1))
+    two = build_dataset(BuildOptions(inputs=(inp,), output_dir=tmp_path / "two", num_proc=2))
+    assert len(units_seen) >= 4 and all(isinstance(u, FileSlice) for u in units_seen)
+    assert one.read == two.read == 3000 and one.rejected == two.rejected == 4  # lines 6, 1003, 2000, 2997
+    for name in ("README.md", "rejected.jsonl", *(p.name for p in (tmp_path / "one" / "data").iterdir())):
+        folder = "" if name in ("README.md", "rejected.jsonl") else "data"
+        assert (tmp_path / "one" / folder / name).read_bytes() == (tmp_path / "two" / folder / name).read_bytes(), name

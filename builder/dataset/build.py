@@ -43,12 +43,14 @@ from builder.dataset.gold import GoldIndex
 from builder.dataset.output import StagedOutput
 from builder.dataset.parquet import DICTIONARY_COLUMNS, ShardWriter, WrittenFile, shard_name
 from builder.dataset.readers import (
+    FileSlice,
     InputDocument,
     Rejection,
     folder_metadata,
     iter_files,
     list_input_files,
     partition_files,
+    split_large_files,
 )
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
 from builder.alignment import Alignment
@@ -441,8 +443,11 @@ def build_dataset(options: BuildOptions, progress: Progress | None = None) -> Bu
         rejections = RejectionLog(stage.path / "rejected.jsonl")
         spool_dir = stage.path / "spool"
         spool_dir.mkdir()
-        if options.num_proc > 1 and len(files) >= 2 * options.num_proc:
-            spool_files, read, input_bytes = _pass1_by_files(options, files, spool_dir, rejections, progress)
+        # with several processes, big JSONL files are cut into slices so that
+        # each worker reads and parses its own share of them
+        units = split_large_files(files, 8 * options.num_proc) if options.num_proc > 1 else files
+        if options.num_proc > 1 and len(units) >= 2 * options.num_proc:
+            spool_files, read, input_bytes = _pass1_by_files(options, units, spool_dir, rejections, progress)
         else:
             spool_files, read, input_bytes = _pass1_streaming(options, files, spool_dir, rejections, progress)
         report = finalize_build(
@@ -496,12 +501,13 @@ def _pass1_streaming(
 
 def _pass1_by_files(
     options: BuildOptions,
-    files: list[Path],
+    files: list[Path | FileSlice],
     spool_dir: Path,
     rejections: RejectionLog,
     progress: Progress | None,
 ) -> tuple[list[Path], int, int]:
-    """Pass 1 with each worker reading, parsing and spooling a contiguous slice of files.
+    """Pass 1 with each worker reading, parsing and spooling a contiguous run of files
+    (or slices of big JSONL files, see :func:`~builder.dataset.readers.split_large_files`).
 
     The main process then only collects counts and rejections, so it does not
     become the bottleneck (parsing JSON and shipping every document to a
@@ -514,7 +520,11 @@ def _pass1_by_files(
         (
             str(spool_dir / f"part-{index:05d}.parquet"),
             part,
-            {f.resolve(): metadata[f.resolve()] for f in part if f.resolve() in metadata},
+            {
+                f.resolve(): metadata[f.resolve()]
+                for f in part
+                if isinstance(f, Path) and f.resolve() in metadata
+            },
             options.batch_size,
             options.max_doc_bytes,
         )
@@ -530,7 +540,7 @@ def _pass1_by_files(
 
 
 def _spool_files_task(
-    task: tuple[str, list[Path], dict[Path, dict[str, Any]], int, int],
+    task: tuple[str, list[Path | FileSlice], dict[Path, dict[str, Any]], int, int],
 ) -> tuple[str | None, list[Rejection], int, int]:
     """Worker: pass 1 over some input files into one spool file."""
     spool_path, part, metadata, batch_size, max_bytes = task

@@ -25,6 +25,7 @@ from builder.normalize import UndecodableInputError, decode_bytes
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
+    "FileSlice",
     "InputDocument",
     "InputError",
     "Rejection",
@@ -33,6 +34,8 @@ __all__ = [
     "iter_files",
     "list_input_files",
     "partition_files",
+    "slice_jsonl",
+    "split_large_files",
 ]
 
 DOCUMENT_SUFFIXES: tuple[str, ...] = (".txt", ".jsonl", ".jsonl.gz", ".parquet")
@@ -135,19 +138,108 @@ def iter_documents(
     yield from iter_files(list_input_files(paths), folder_metadata(paths), max_bytes=max_bytes)
 
 
+@dataclass(frozen=True, slots=True)
+class FileSlice:
+    """The lines of a plain ``.jsonl`` file that start in bytes ``[start, end)``.
+
+    ``start`` is a line start and ``first_line`` its 1-based line number, so a
+    worker reading a slice gives its rows the same default ids
+    (``<stem>:<line>``) and its rejections the same line numbers as a reader
+    of the whole file. Made by :func:`slice_jsonl`.
+    """
+
+    path: Path
+    start: int
+    end: int
+    first_line: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def slice_jsonl(path: Path, pieces: int, chunk_bytes: int = 16 * 1024 * 1024) -> list[FileSlice]:
+    """Cut a plain ``.jsonl`` file into up to ``pieces`` slices of about equal bytes, at line starts.
+
+    Why: one big JSONL file is the most common corpus layout, and without
+    slices a single process would have to read and parse all of it for the
+    workers. One sequential read (counting line feeds, as ``wc -l`` does)
+    finds each cut: the first line start at or after ``size * k / pieces``.
+    Reading the slices in order reads every line exactly once, in file order.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.jsonl").write_bytes(b'{"text": "1"}\\n{"text": "2"}\\n{"text": "3"}\\n')
+    >>> [(s.start, s.end, s.first_line) for s in slice_jsonl(folder / "a.jsonl", 2)]
+    [(0, 28, 1), (28, 42, 3)]
+    """
+    size = path.stat().st_size
+    targets = [size * k // pieces for k in range(1, max(pieces, 1))]
+    starts, lines = [0], [1]
+    k = 0  # the next target
+    chunk_start = 0
+    line_feeds = 0  # line feeds before chunk_start
+    with open(path, "rb") as handle:
+        while k < len(targets):
+            data = handle.read(chunk_bytes)
+            if not data:
+                break
+            chunk_end = chunk_start + len(data)
+            while k < len(targets):
+                # the cut is after the first line feed at or after target - 1 (and after the last cut)
+                search_from = max(targets[k] - 1, starts[-1])
+                if search_from >= chunk_end:
+                    break
+                j = data.find(b"\n", max(search_from - chunk_start, 0))
+                if j < 0:
+                    break  # continue the search in the next chunk
+                cut = chunk_start + j + 1
+                if cut < size:
+                    starts.append(cut)
+                    lines.append(1 + line_feeds + data.count(b"\n", 0, j + 1))
+                k += 1
+            line_feeds += data.count(b"\n")
+            chunk_start = chunk_end
+    ends = [*starts[1:], size]
+    return [FileSlice(path, a, b, n) for a, b, n in zip(starts, ends, lines)]
+
+
+def split_large_files(files: Sequence[Path], pieces: int) -> list[Path | FileSlice]:
+    """``files`` with every plain ``.jsonl`` file much larger than ``1/pieces`` of
+    the total cut into :func:`slice_jsonl` slices, so that the work can be shared
+    out in about ``pieces`` parts. Compressed and Parquet files stay whole."""
+    sizes = [f.stat().st_size for f in files]
+    share = max(sum(sizes) // max(pieces, 1), 1 << 20)
+    out: list[Path | FileSlice] = []
+    for path, size in zip(files, sizes):
+        if _suffix(path) == ".jsonl" and size > share * 3 // 2:
+            out.extend(slice_jsonl(path, round(size / share)))
+        else:
+            out.append(path)
+    return out
+
+
+def input_size(unit: Path | FileSlice) -> int:
+    """Bytes of an input file or slice (what :func:`partition_files` balances)."""
+    return unit.size if isinstance(unit, FileSlice) else unit.stat().st_size
+
+
 def iter_files(
-    files: Sequence[Path],
+    files: Sequence[Path | FileSlice],
     metadata: Mapping[Path, dict[str, Any]],
     *,
     max_bytes: int = 64 * 1024 * 1024,
 ) -> Iterator[InputDocument | Rejection]:
-    """The documents of some of the input files (a worker's or a task's share).
+    """The documents of some of the input files or slices (a worker's or a task's share).
 
     ``metadata`` is :func:`folder_metadata` of the build's inputs (or the part
     of it about these files), so ids and sources are the same whichever
     process reads a file.
     """
     for path in files:
+        if isinstance(path, FileSlice):
+            yield from _read_jsonl(path.path, max_bytes, path.start, path.end, path.first_line)
+            continue
         suffix = _suffix(path)
         if suffix == ".txt":
             yield _read_txt(path, metadata.get(path.resolve(), {}), max_bytes)
@@ -157,7 +249,9 @@ def iter_files(
             yield from _read_parquet(path, max_bytes)
 
 
-def partition_files(files: Sequence[Path], tasks: int, sizes: Sequence[int] | None = None) -> list[list[Path]]:
+def partition_files(
+    files: Sequence[Path | FileSlice], tasks: int, sizes: Sequence[int] | None = None
+) -> list[list[Path | FileSlice]]:
     """Cut ``files`` into ``tasks`` contiguous ranges of about equal bytes (some may be empty).
 
     A file goes to the range its middle byte falls in, so the result depends
@@ -172,10 +266,10 @@ def partition_files(files: Sequence[Path], tasks: int, sizes: Sequence[int] | No
     if tasks < 1:
         raise ValueError("tasks must be ≥ 1")
     if sizes is None:
-        sizes = [f.stat().st_size for f in files]
+        sizes = [input_size(f) for f in files]
     weights = [max(int(s), 1) for s in sizes]
     total = sum(weights) or 1
-    parts: list[list[Path]] = [[] for _ in range(tasks)]
+    parts: list[list[Path | FileSlice]] = [[] for _ in range(tasks)]
     done = 0
     for path, weight in zip(files, weights):
         rank = min(int((done + weight / 2) * tasks / total), tasks - 1)
@@ -228,7 +322,9 @@ def _row_document(
     )
 
 
-def _read_jsonl(path: Path, max_bytes: int) -> Iterator[InputDocument | Rejection]:
+def _read_jsonl(
+    path: Path, max_bytes: int, start: int = 0, end: int | None = None, first_line: int = 1
+) -> Iterator[InputDocument | Rejection]:
     """The rows of a ``.jsonl`` or ``.jsonl.gz`` file, streaming, then one rejection if it breaks off.
 
     A file that cannot be read to its end (a truncated or corrupt gzip stream,
@@ -253,14 +349,23 @@ def _read_jsonl(path: Path, max_bytes: int) -> Iterator[InputDocument | Rejectio
       gzip detects it only at the end of a member, so the rows yielded before
       it may hold changed bytes (each still parsed as JSON); the reason names
       the failed check, and such a file should be fetched again.
+
+    ``start``/``end``/``first_line`` read one :class:`FileSlice` of a plain file:
+    the lines that start in ``[start, end)``, numbered from ``first_line``.
     """
     stem = path.name.removesuffix(".gz").removesuffix(".jsonl")
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     line_no = 0
     records = 0
+    position = start
     try:
         with opener(path, "rb") as handle:
-            for line_no, line in enumerate(handle, 1):
+            if start:
+                handle.seek(start)
+            for line_no, line in enumerate(handle, first_line):
+                if end is not None and position >= end:
+                    break
+                position += len(line)
                 default_id = f"{stem}:{line_no}"
                 if not line.strip():
                     continue
