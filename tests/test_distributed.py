@@ -251,3 +251,36 @@ def test_slurm_job_that_vanishes_fails_the_build(fake_slurm, corpus, local_build
             slurm_options={"partition": "cpu", "time": "00:10:00", "with_srun": False, "poll_seconds": 0.1},
         )
     assert sorted(p.name for p in out.rglob("*")) == before
+
+
+def test_one_big_jsonl_is_shared_among_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A single big JSONL file feeds every datatrove task (as line-aligned slices),
+    and the result equals the single-machine build."""
+    from builder.distributed import step as step_module
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    rows = [
+        json.dumps({"text": f"第{i}篇，基层党建工作。" * 45, "source": f"site{i % 7}"}, ensure_ascii=False)
+        if i % 997 != 5
+        else "{broken json"
+        for i in range(3000)
+    ]
+    (inp / "corpus.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert (inp / "corpus.jsonl").stat().st_size > 4 << 20  # more than 3 slices of at least 1 MiB
+    shares: list[list] = []  # each task's share of the input
+    original = step_module.iter_file_documents
+
+    def spy(inputs, files, **kw):
+        shares.append(list(files))
+        return original(inputs, files, **kw)
+
+    monkeypatch.setattr(step_module, "iter_file_documents", spy)
+    local_out = tmp_path / "local"
+    local_report = build_dataset(_options((inp,), local_out))
+    out = tmp_path / "dt"
+    report = run_distributed_build(_options((inp,), out), executor="local", tasks=3, workers=1)
+    _assert_same_build(local_out, out, local_report, report)
+    assert len(shares) == 3  # every task got a share of the one file: a slice (5 fields)
+    assert all(share and all(len(entry) == 5 for entry in share) for share in shares)
+    assert sum(1 for line in (out / "rejected.jsonl").read_text().splitlines() if "invalid JSON" in line) == 4

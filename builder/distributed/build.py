@@ -33,7 +33,7 @@ from typing import Any
 
 from builder.dataset.build import BuildOptions, BuildReport, RejectionLog, copy_card, finalize_build
 from builder.dataset.output import StagedOutput
-from builder.dataset.readers import Rejection, list_input_files, partition_files
+from builder.dataset.readers import FileSlice, Rejection, list_input_files, partition_files, split_large_files
 from builder.distributed import INSTALL_HINT
 
 __all__ = ["EXECUTORS", "DistributedBuildError", "partition_files", "run_distributed_build"]
@@ -90,8 +90,18 @@ def run_distributed_build(
     cwd = Path.cwd()
     files = list_input_files(options.inputs)  # InputError now, not inside a task
     # tasks open files by absolute path (a Ray worker need not share our working
-    # folder) but report them as the user named them, as the local build does
-    partition = [[(str(cwd / f), str(f)) for f in part] for part in partition_files(files, tasks)]
+    # folder) but report them as the user named them, as the local build does;
+    # big JSONL files are cut into line-aligned slices so that one file can
+    # still feed every task
+    partition = [
+        [
+            (str(cwd / u.path), str(u.path), u.start, u.end, u.first_line)
+            if isinstance(u, FileSlice)
+            else (str(cwd / u), str(u))
+            for u in part
+        ]
+        for part in partition_files(split_large_files(files, tasks), tasks)
+    ]
     inputs = [str(cwd / p) for p in options.inputs]
 
     own_logs = logging_dir is None

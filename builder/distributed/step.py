@@ -83,21 +83,25 @@ def done_path(folder: Path, rank: int) -> Path:
 
 def iter_file_documents(
     inputs: Sequence[str | Path],
-    files: Sequence[tuple[str, str]],
+    files: Sequence[tuple[Any, ...]],
     *,
     max_bytes: int,
 ) -> Iterator[Any]:
-    """The documents of ``files`` (pairs of path to open, path to report), as ``iter_documents`` yields them.
+    """The documents of ``files``, as ``iter_documents`` yields them.
 
-    ``inputs`` are the build's inputs, for their ``metadata.jsonl``. The
-    reported path is the one the local build would report (as the user named
-    it), whatever folder the task runs in.
+    Each entry is ``(path to open, path to report)`` for a whole file, or
+    ``(path to open, path to report, start, end, first_line)`` for a slice of
+    a big JSONL file (:class:`~builder.dataset.readers.FileSlice`). ``inputs``
+    are the build's inputs, for their ``metadata.jsonl``. The reported path is
+    the one the local build would report (as the user named it), whatever
+    folder the task runs in.
     """
     from builder.dataset import readers
 
     metadata = readers.folder_metadata(inputs)
-    for open_as, report_as in files:
-        for item in readers.iter_files([Path(open_as)], metadata, max_bytes=max_bytes):
+    for open_as, report_as, *where in files:
+        unit = readers.FileSlice(Path(open_as), *where) if where else Path(open_as)
+        for item in readers.iter_files([unit], metadata, max_bytes=max_bytes):
             yield item if item.path == report_as else dataclasses.replace(item, path=report_as)
 
 
@@ -106,7 +110,8 @@ class BuilderInputReader(PipelineStep):
 
     Args:
         inputs: the build's input paths (absolute), for ``metadata.jsonl`` lookups
-        partition: for each rank, its files as (path to open, path to report) pairs
+        partition: for each rank, its files as (path to open, path to report) pairs,
+            or (path to open, path to report, start, end, first_line) for a slice
         max_doc_bytes: the build's ``max_doc_bytes``
     """
 
@@ -116,12 +121,12 @@ class BuilderInputReader(PipelineStep):
     def __init__(
         self,
         inputs: Sequence[str | Path],
-        partition: Sequence[Sequence[tuple[str, str]]],
+        partition: Sequence[Sequence[tuple[Any, ...]]],
         max_doc_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         super().__init__()
         self.inputs = [str(p) for p in inputs]
-        self.partition = [[(str(a), str(b)) for a, b in part] for part in partition]
+        self.partition = [[(str(a), str(b), *(int(x) for x in rest)) for a, b, *rest in part] for part in partition]
         self.max_doc_bytes = max_doc_bytes
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
