@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -238,10 +239,19 @@ def test_slices_are_balanced_and_start_at_lines(tmp_path: Path) -> None:
     data = path.read_bytes()
     slices = slice_jsonl(path, 8, chunk_bytes=1000)
     assert len(slices) == 8
+    longest = max(len(line) for line in data.split(b"\n"))
     for s in slices:
         assert s.start == 0 or data[s.start - 1 : s.start] == b"\n"
         assert s.first_line == data.count(b"\n", 0, s.start) + 1
-        assert abs(s.size - len(data) / 8) < 200  # within about one line of an equal share
+        assert abs(s.size - len(data) / 8) <= longest + 1  # a cut moves to the next line start at most
+
+
+def test_a_long_line_does_not_leave_one_line_slices_behind(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b"x" * 899 + b"\n" + b"123456789\n" * 10)
+    slices = slice_jsonl(path, 10)
+    # every cut is the first line start at or after its share: the long line takes 8 of them
+    assert [(s.start, s.end) for s in slices] == [(0, 900), (900, 1000)]
 
 
 def test_only_big_plain_jsonl_files_are_split(tmp_path: Path) -> None:
@@ -286,3 +296,54 @@ def test_one_big_jsonl_builds_the_same_with_two_processes(tmp_path: Path, monkey
     for name in ("README.md", "rejected.jsonl", *(p.name for p in (tmp_path / "one" / "data").iterdir())):
         folder = "" if name in ("README.md", "rejected.jsonl") else "data"
         assert (tmp_path / "one" / folder / name).read_bytes() == (tmp_path / "two" / folder / name).read_bytes(), name
+
+
+def test_unreadable_big_file_is_kept_whole_for_its_reader_to_reject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.dataset.readers as readers
+
+    big = tmp_path / "big.jsonl"
+    big.write_text('{"text": "正文"}\n' * 200_000, encoding="utf-8")
+
+    def unreadable(path, pieces, chunk_bytes=0):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(readers, "slice_jsonl", unreadable)
+    assert split_large_files([big], 8) == [big]
+
+
+def _sliced(tmp_path: Path) -> tuple[Path, list[FileSlice]]:
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": "正文"}) + "\n" for i in range(100)), encoding="utf-8")
+    slices = slice_jsonl(path, 4)
+    assert len(slices) == 4
+    return path, slices
+
+
+def test_a_file_appended_to_after_slicing_is_rejected_not_misread(tmp_path: Path) -> None:
+    path, slices = _sliced(tmp_path)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "late", "text": "后来"}) + "\n")
+    got = list(iter_files(slices, {}))
+    assert all(isinstance(r, Rejection) and "changed since it was sliced" in r.reason for r in got)
+    assert [r.id for r in got] == [f"big:{s.first_line}-*" for s in slices]
+
+
+def test_a_file_rewritten_in_place_is_rejected_not_misread(tmp_path: Path) -> None:
+    """Same size and modification time (restored by hand), lines shifted: the slice
+    starts no longer fall on line starts."""
+    path, slices = _sliced(tmp_path)
+    stat = path.stat()
+    data = path.read_bytes()
+    path.write_bytes(b" " + data[:-2] + b"\n")  # one byte later everywhere, same length
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    got = list(iter_files(slices, {}))
+    assert isinstance(got[0], InputDocument)  # the first slice starts at 0: nothing to check
+    rejected = [r for r in got if isinstance(r, Rejection) and "no longer starts a line" in r.reason]
+    assert len(rejected) == 3
+
+
+def test_a_file_deleted_after_slicing_is_rejected(tmp_path: Path) -> None:
+    path, slices = _sliced(tmp_path)
+    path.unlink()
+    got = list(iter_files(slices, {}))
+    assert len(got) == 4 and all("changed since it was sliced" in r.reason for r in got)

@@ -50,6 +50,7 @@ from builder.dataset.readers import (
     iter_files,
     list_input_files,
     partition_files,
+    planned_units,
     split_large_files,
 )
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
@@ -445,8 +446,10 @@ def build_dataset(options: BuildOptions, progress: Progress | None = None) -> Bu
         spool_dir.mkdir()
         # with several processes, big JSONL files are cut into slices so that
         # each worker reads and parses its own share of them
-        units = split_large_files(files, 8 * options.num_proc) if options.num_proc > 1 else files
-        if options.num_proc > 1 and len(units) >= 2 * options.num_proc:
+        # (decided from file sizes first: slicing reads the file once)
+        pieces = 8 * options.num_proc
+        if options.num_proc > 1 and planned_units(files, pieces) >= 2 * options.num_proc:
+            units = split_large_files(files, pieces)
             spool_files, read, input_bytes = _pass1_by_files(options, units, spool_dir, rejections, progress)
         else:
             spool_files, read, input_bytes = _pass1_streaming(options, files, spool_dir, rejections, progress)

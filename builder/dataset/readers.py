@@ -34,6 +34,7 @@ __all__ = [
     "iter_files",
     "list_input_files",
     "partition_files",
+    "planned_units",
     "slice_jsonl",
     "split_large_files",
 ]
@@ -146,12 +147,20 @@ class FileSlice:
     worker reading a slice gives its rows the same default ids
     (``<stem>:<line>``) and its rejections the same line numbers as a reader
     of the whole file. Made by :func:`slice_jsonl`.
+
+    ``file_size`` and ``mtime_ns`` are the file's when it was sliced: a reader
+    that finds the file changed (appended to, rewritten, deleted) rejects the
+    slice instead of reading lines at offsets that no longer mean anything.
+    A read error inside a slice costs that slice only (one rejection per
+    slice), where a whole-file read would stop at the error.
     """
 
     path: Path
     start: int
     end: int
     first_line: int
+    file_size: int
+    mtime_ns: int
 
     @property
     def size(self) -> int:
@@ -173,7 +182,8 @@ def slice_jsonl(path: Path, pieces: int, chunk_bytes: int = 16 * 1024 * 1024) ->
     >>> [(s.start, s.end, s.first_line) for s in slice_jsonl(folder / "a.jsonl", 2)]
     [(0, 28, 1), (28, 42, 3)]
     """
-    size = path.stat().st_size
+    stat = path.stat()
+    size = stat.st_size
     targets = [size * k // pieces for k in range(1, max(pieces, 1))]
     starts, lines = [0], [1]
     k = 0  # the next target
@@ -186,8 +196,11 @@ def slice_jsonl(path: Path, pieces: int, chunk_bytes: int = 16 * 1024 * 1024) ->
                 break
             chunk_end = chunk_start + len(data)
             while k < len(targets):
-                # the cut is after the first line feed at or after target - 1 (and after the last cut)
-                search_from = max(targets[k] - 1, starts[-1])
+                if targets[k] <= starts[-1]:  # a long line already took this target
+                    k += 1
+                    continue
+                # the cut is after the first line feed at or after target - 1
+                search_from = targets[k] - 1
                 if search_from >= chunk_end:
                     break
                 j = data.find(b"\n", max(search_from - chunk_start, 0))
@@ -201,21 +214,39 @@ def slice_jsonl(path: Path, pieces: int, chunk_bytes: int = 16 * 1024 * 1024) ->
             line_feeds += data.count(b"\n")
             chunk_start = chunk_end
     ends = [*starts[1:], size]
-    return [FileSlice(path, a, b, n) for a, b, n in zip(starts, ends, lines)]
+    return [FileSlice(path, a, b, n, size, stat.st_mtime_ns) for a, b, n in zip(starts, ends, lines)]
+
+
+def _slice_plan(files: Sequence[Path], pieces: int) -> list[int]:
+    """How many slices each file would be cut into (1: kept whole), from sizes alone."""
+    sizes = [f.stat().st_size for f in files]
+    share = max(sum(sizes) // max(pieces, 1), 1 << 20)
+    return [
+        round(size / share) if _suffix(path) == ".jsonl" and size > share * 3 // 2 else 1
+        for path, size in zip(files, sizes)
+    ]
+
+
+def planned_units(files: Sequence[Path], pieces: int) -> int:
+    """About how many files and slices :func:`split_large_files` would give (no file is read)."""
+    return sum(_slice_plan(files, pieces))
 
 
 def split_large_files(files: Sequence[Path], pieces: int) -> list[Path | FileSlice]:
     """``files`` with every plain ``.jsonl`` file much larger than ``1/pieces`` of
     the total cut into :func:`slice_jsonl` slices, so that the work can be shared
-    out in about ``pieces`` parts. Compressed and Parquet files stay whole."""
-    sizes = [f.stat().st_size for f in files]
-    share = max(sum(sizes) // max(pieces, 1), 1 << 20)
+    out in about ``pieces`` parts. Compressed and Parquet files stay whole, and
+    so does a file that cannot be read now: its reader will reject it, as it
+    would without slicing."""
     out: list[Path | FileSlice] = []
-    for path, size in zip(files, sizes):
-        if _suffix(path) == ".jsonl" and size > share * 3 // 2:
-            out.extend(slice_jsonl(path, round(size / share)))
-        else:
-            out.append(path)
+    for path, count in zip(files, _slice_plan(files, pieces)):
+        if count > 1:
+            try:
+                out.extend(slice_jsonl(path, count))
+                continue
+            except OSError:
+                pass
+        out.append(path)
     return out
 
 
@@ -238,6 +269,11 @@ def iter_files(
     """
     for path in files:
         if isinstance(path, FileSlice):
+            changed = _changed_since_sliced(path)
+            if changed:
+                stem = path.path.name.removesuffix(".jsonl")
+                yield Rejection(f"{stem}:{path.first_line}-*", str(path.path), f"unreadable file: {changed}")
+                continue
             yield from _read_jsonl(path.path, max_bytes, path.start, path.end, path.first_line)
             continue
         suffix = _suffix(path)
@@ -276,6 +312,22 @@ def partition_files(
         parts[rank].append(path)
         done += weight
     return parts
+
+
+def _changed_since_sliced(piece: FileSlice) -> str | None:
+    """Why the slice's offsets no longer hold (the file changed since it was cut), or None."""
+    try:
+        stat = piece.path.stat()
+        if (stat.st_size, stat.st_mtime_ns) != (piece.file_size, piece.mtime_ns):
+            return "changed since it was sliced for the workers (size or modification time differ)"
+        if piece.start:
+            with open(piece.path, "rb") as handle:
+                handle.seek(piece.start - 1)
+                if handle.read(1) != b"\n":
+                    return "changed since it was sliced for the workers (a slice no longer starts a line)"
+    except OSError as err:
+        return f"changed since it was sliced for the workers: {err.strerror or err}"
+    return None
 
 
 def _read_txt(path: Path, meta: dict[str, Any], max_bytes: int) -> InputDocument | Rejection:
@@ -355,16 +407,18 @@ def _read_jsonl(
     """
     stem = path.name.removesuffix(".gz").removesuffix(".jsonl")
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    line_no = 0
+    line_no = first_line - 1
     records = 0
     position = start
     try:
         with opener(path, "rb") as handle:
             if start:
                 handle.seek(start)
-            for line_no, line in enumerate(handle, first_line):
-                if end is not None and position >= end:
+            while end is None or position < end:  # a slice stops before the next slice's first line
+                line = handle.readline()
+                if not line:
                     break
+                line_no += 1
                 position += len(line)
                 default_id = f"{stem}:{line_no}"
                 if not line.strip():
@@ -386,7 +440,7 @@ def _read_jsonl(
         else:
             what = "read error"
         detail = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        where = f" after line {line_no}, {records} records read before it" if line_no else ""
+        where = f" after line {line_no}, {records} records read before it" if line_no >= first_line else ""
         yield Rejection(f"{stem}:*", str(path), f"unreadable file: {what}{where}: {detail}")
 
 

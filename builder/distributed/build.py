@@ -95,7 +95,7 @@ def run_distributed_build(
     # still feed every task
     partition = [
         [
-            (str(cwd / u.path), str(u.path), u.start, u.end, u.first_line)
+            (str(cwd / u.path), str(u.path), u.start, u.end, u.first_line, u.file_size, u.mtime_ns)
             if isinstance(u, FileSlice)
             else (str(cwd / u), str(u))
             for u in part

@@ -90,8 +90,9 @@ def iter_file_documents(
     """The documents of ``files``, as ``iter_documents`` yields them.
 
     Each entry is ``(path to open, path to report)`` for a whole file, or
-    ``(path to open, path to report, start, end, first_line)`` for a slice of
-    a big JSONL file (:class:`~builder.dataset.readers.FileSlice`). ``inputs``
+    ``(path to open, path to report, start, end, first_line, file_size, mtime_ns)``
+    for a slice of a big JSONL file (the fields of
+    :class:`~builder.dataset.readers.FileSlice`). ``inputs``
     are the build's inputs, for their ``metadata.jsonl``. The reported path is
     the one the local build would report (as the user named it), whatever
     folder the task runs in.
@@ -111,7 +112,8 @@ class BuilderInputReader(PipelineStep):
     Args:
         inputs: the build's input paths (absolute), for ``metadata.jsonl`` lookups
         partition: for each rank, its files as (path to open, path to report) pairs,
-            or (path to open, path to report, start, end, first_line) for a slice
+            or (path to open, path to report, start, end, first_line, file_size, mtime_ns)
+            for a slice
         max_doc_bytes: the build's ``max_doc_bytes``
     """
 
