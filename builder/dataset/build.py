@@ -186,11 +186,6 @@ class SpoolWriter:
             self._writer.close()
 
 
-def open_spool_writer(path: Path | str) -> SpoolWriter:
-    """A :class:`SpoolWriter` for a pass-1 spool file (the local build and the datatrove step)."""
-    return SpoolWriter(path)
-
-
 _SIGNAL = RepeatedLineSignal()  # only its line filter is used in pass 1
 
 
@@ -491,7 +486,7 @@ def _pass1_streaming(
     """
     spool_path = spool_dir / "part-00000.parquet"
     tally = _Pass1Tally(rejections, progress)
-    with open_spool_writer(spool_path) as spool:
+    with SpoolWriter(spool_path) as spool:
         inputs = iter_files(files, folder_metadata(options.inputs), max_bytes=options.max_doc_bytes)
         for batch, rejected, size in _ordered_map(
             process_batch, _batched(inputs, options.batch_size), options.num_proc
@@ -549,7 +544,7 @@ def _spool_files_task(
     spool_path, part, metadata, batch_size, max_bytes = task
     rejections: list[Rejection] = []
     read = size = rows = 0
-    with open_spool_writer(spool_path) as spool:
+    with SpoolWriter(spool_path) as spool:
         for items in _batched(iter_files(part, metadata, max_bytes=max_bytes), batch_size):
             batch, rejected, batch_size_bytes = process_batch(items)
             read += len(items)

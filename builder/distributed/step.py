@@ -187,7 +187,7 @@ class BuilderSpoolStep(PipelineStep):
         self.batch_size = batch_size
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        from builder.dataset.build import open_spool_writer, process_batch
+        from builder.dataset.build import SpoolWriter, process_batch
 
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -198,7 +198,7 @@ class BuilderSpoolStep(PipelineStep):
         spool_tmp, rejected_tmp = spool.with_name(spool.name + suffix), rejected.with_name(rejected.name + suffix)
         try:
             with (
-                open_spool_writer(spool_tmp) as writer,
+                SpoolWriter(spool_tmp) as writer,
                 open(rejected_tmp, "w", encoding="utf-8") as log,
             ):
                 batch: list[Any] = []
