@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,23 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildRep
         )
     )
     return out, report
+
+
+
+@pytest.fixture
+def big_jsonl(tmp_path: Path) -> tuple[Path, int]:
+    """One JSONL file of 3,000 rows (over 4 MiB, so a build with several processes or
+    tasks cuts it into slices of at least 1 MiB) over 7 sources, and how many of its
+    lines are not JSON (one every 997: lines 6, 1003, 2000, 2997)."""
+    folder = tmp_path / "big-jsonl"
+    folder.mkdir()
+    rows = [
+        json.dumps({"text": f"第{i}篇，基层党建工作。" * 45, "source": f"site{i % 7}"}, ensure_ascii=False)
+        if i % 997 != 5
+        else "{broken json"
+        for i in range(3000)
+    ]
+    path = folder / "corpus.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 4 << 20
+    return path, 4

@@ -253,21 +253,15 @@ def test_slurm_job_that_vanishes_fails_the_build(fake_slurm, corpus, local_build
     assert sorted(p.name for p in out.rglob("*")) == before
 
 
-def test_one_big_jsonl_is_shared_among_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_big_jsonl_is_shared_among_tasks(
+    big_jsonl: tuple[Path, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A single big JSONL file feeds every datatrove task (as line-aligned slices),
     and the result equals the single-machine build."""
     from builder.distributed import step as step_module
 
-    inp = tmp_path / "in"
-    inp.mkdir()
-    rows = [
-        json.dumps({"text": f"第{i}篇，基层党建工作。" * 45, "source": f"site{i % 7}"}, ensure_ascii=False)
-        if i % 997 != 5
-        else "{broken json"
-        for i in range(3000)
-    ]
-    (inp / "corpus.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    assert (inp / "corpus.jsonl").stat().st_size > 4 << 20  # more than 3 slices of at least 1 MiB
+    path, broken = big_jsonl
+    inp = path.parent
     shares: list[list] = []  # each task's share of the input
     original = step_module.iter_file_documents
 
@@ -285,4 +279,5 @@ def test_one_big_jsonl_is_shared_among_tasks(tmp_path: Path, monkeypatch: pytest
     # tasks because datatrove runs them in this process when workers=1.)
     assert len(shares) == 3
     assert all(share and all(len(entry) == 7 for entry in share) for share in shares)
-    assert sum(1 for line in (out / "rejected.jsonl").read_text().splitlines() if "invalid JSON" in line) == 4
+    invalid = sum(1 for line in (out / "rejected.jsonl").read_text().splitlines() if "invalid JSON" in line)
+    assert invalid == broken
