@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -53,3 +56,14 @@ def big_jsonl(tmp_path: Path) -> tuple[Path, int]:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert path.stat().st_size > 4 << 20
     return path, 4
+
+
+@pytest.fixture(scope="session")
+def bench_corpus() -> ModuleType:
+    """``benchmarks/corpus.py`` (the reproducible corpus generator), imported from its file."""
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "benchmarks" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module

@@ -6,13 +6,13 @@ without it these tests are skipped, visibly.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pyarrow.parquet as pq
 import pytest
@@ -30,23 +30,15 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 
 
-def _corpus_module():
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
+def corpus(tmp_path_factory: pytest.TempPathFactory, bench_corpus: ModuleType) -> tuple[Path, ...]:
     """The seeds (.txt + metadata.jsonl) and generated variants in JSONL shards, plus a
     file with an invalid line and a duplicated id, so rejections must merge in order."""
     root = tmp_path_factory.mktemp("dt-corpus")
     seeds = root / "seeds"
     shutil.copytree(SEEDS, seeds)
     variants = root / "variants"
-    info = _corpus_module().write_corpus(variants, 0.25, seed=7, shard_mb=0.04)
+    info = bench_corpus.write_corpus(variants, 0.25, seed=7, shard_mb=0.04)
     assert info["shards"] >= 5
     first = json.loads((variants / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()[0])
     with open(variants / "zz-extra.jsonl", "w", encoding="utf-8") as handle:

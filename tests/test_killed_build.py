@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pyarrow.parquet as pq
 import pytest
@@ -25,18 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 
 
-def _corpus_module():
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def big_corpus(tmp_path_factory: pytest.TempPathFactory, bench_corpus: ModuleType) -> Path:
     folder = tmp_path_factory.mktemp("big-corpus")
-    _corpus_module().write_corpus(folder, 24, seed=11, shard_mb=4)
+    bench_corpus.write_corpus(folder, 24, seed=11, shard_mb=4)
     return folder
 
 
