@@ -17,16 +17,22 @@ titles look ahead a bounded number of lines. Passes:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from builder.labeling.line_shapes import load_line_shapes
+from builder.labeling.native import native_labeler
 from builder.labeling.rules import Rule, RuleSet, load_rules
 from builder.labels import Span
 
-__all__ = ["label", "split_lines", "TERMINAL_CHARS"]
+__all__ = ["PageStartParams", "SplitTitleParams", "TERMINAL_CHARS", "label", "label_in_python", "split_lines"]
 
 # What ends a sentence in normalized text, and what is mere punctuation or space:
 # data in ``resources/lexicons/line_shapes.toml`` (see :mod:`builder.labeling.line_shapes`).
 TERMINAL_CHARS: str = load_line_shapes().terminal_chars
 _PUNCT_OR_SPACE: frozenset[str] = load_line_shapes().punct_or_space
+
+#: the label whose lone lines inside a sentence take both line breaks (see :func:`_finalize`)
+PAGE_MARKER = "page_marker"
 
 
 def split_lines(text: str) -> tuple[list[str], list[int]]:
@@ -78,19 +84,60 @@ def _try_block(rule: Rule, lines: list[str], i: int, claimed: list, stoppers=_no
     return size
 
 
+@dataclass(frozen=True, slots=True)
+class SplitTitleParams:
+    """The ``params`` of a ``split_title`` rule, with their defaults (see :func:`_try_split_title`)."""
+
+    min_lines: int
+    max_lines: int
+    lookahead: int
+    min_matched: int
+    max_target_chars: int
+    max_unmatched: int
+    min_coverage: float
+    target_forbidden: str
+
+    @classmethod
+    def of(cls, rule: Rule) -> SplitTitleParams:
+        p = rule.params
+        return cls(
+            min_lines=int(p.get("min_lines", 4)),
+            max_lines=int(p.get("max_lines", 20)),
+            lookahead=int(p.get("lookahead", 2)),
+            min_matched=int(p.get("min_matched", 3)),
+            max_target_chars=int(p.get("max_target_chars", 60)),
+            max_unmatched=int(p.get("max_unmatched", 0)),
+            min_coverage=float(p.get("min_coverage", 0.6)),
+            target_forbidden=str(p.get("target_forbidden", "，。；！？、")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PageStartParams:
+    """The ``params`` of a ``page_start`` rule, with their defaults (see :func:`_page_starts`)."""
+
+    min_prev_chars: int
+    min_breaks: int
+    terminal_chars: str
+
+    @classmethod
+    def of(cls, rule: Rule) -> PageStartParams:
+        p = rule.params
+        return cls(
+            min_prev_chars=int(p.get("min_prev_chars", 40)),
+            min_breaks=int(p.get("min_breaks", 2)),
+            terminal_chars=str(p.get("terminal_chars", TERMINAL_CHARS)),
+        )
+
+
 def _try_split_title(rule: Rule, lines: list[str], i: int, claimed: list) -> int:
     """Lines of a title split one word per line starting at ``i`` (0: none): a run of
     short word lines whose words (digits-only lines may be extra) reappear in order in a
     title-like line just after, covering most of it."""
-    p = rule.params
-    min_lines = int(p.get("min_lines", 4))
-    max_lines = int(p.get("max_lines", 20))
-    lookahead = int(p.get("lookahead", 2))
-    min_matched = int(p.get("min_matched", 3))
-    max_target_chars = int(p.get("max_target_chars", 60))
-    max_unmatched = int(p.get("max_unmatched", 0))
-    min_coverage = float(p.get("min_coverage", 0.6))
-    target_forbidden = str(p.get("target_forbidden", "，。；！？、"))
+    p = SplitTitleParams.of(rule)
+    min_lines, max_lines, lookahead = p.min_lines, p.max_lines, p.lookahead
+    min_matched, max_target_chars, max_unmatched = p.min_matched, p.max_target_chars, p.max_unmatched
+    min_coverage, target_forbidden = p.min_coverage, p.target_forbidden
     n = len(lines)
     j = i
     while j < n and j - i < max_lines and claimed[j] is None and rule.matches_line(lines[j]):
@@ -126,10 +173,8 @@ def _try_split_title(rule: Rule, lines: list[str], i: int, claimed: list) -> int
 
 def _page_starts(rule: Rule, lines: list[str], claimed: list) -> list[tuple[int, int, bool]]:
     """(line index, marker length, breaking) for every accepted page-start marker."""
-    p = rule.params
-    min_prev = int(p.get("min_prev_chars", 40))
-    min_breaks = int(p.get("min_breaks", 2))
-    terminal = str(p.get("terminal_chars", TERMINAL_CHARS))
+    p = PageStartParams.of(rule)
+    min_prev, min_breaks, terminal = p.min_prev_chars, p.min_breaks, p.terminal_chars
     accepted: list[tuple[int, int, bool]] = []
     run: list[tuple[int, int, int, bool]] = []  # (line, number, marker length, breaking)
 
@@ -168,7 +213,26 @@ def _page_starts(rule: Rule, lines: list[str], claimed: list) -> list[tuple[int,
 
 
 def label(text: str, rules: RuleSet | None = None) -> list[Span]:
-    """Label the boilerplate of normalized ``text``: sorted, non-overlapping, non-empty spans."""
+    """Label the boilerplate of normalized ``text``: sorted, non-overlapping, non-empty spans.
+
+    Runs the compiled labeler when it is installed and may be used for ``text``
+    (see :mod:`builder.labeling.native`), else :func:`label_in_python`; both give
+    the same spans.
+    """
+    if rules is None:
+        rules = load_rules()
+    if not text:
+        return []
+    native = native_labeler(rules)
+    if native is not None:
+        spans = native.label(text)
+        if spans is not None:
+            return spans
+    return label_in_python(text, rules)
+
+
+def label_in_python(text: str, rules: RuleSet | None = None) -> list[Span]:
+    """The reference labeler, in Python (see the module docstring for its passes)."""
     if rules is None:
         rules = load_rules()
     if not text:
@@ -266,7 +330,7 @@ def _finalize(lines: list[str], starts: list[int], claimed: list) -> list[Span]:
             continue
         start, end = starts[i], starts[i] + len(lines[i])
         if (
-            r.label == "page_marker"
+            r.label == PAGE_MARKER
             and 0 < i < n - 1
             and claimed[i - 1] is None
             and claimed[i + 1] is None

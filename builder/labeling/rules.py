@@ -45,7 +45,7 @@ from typing import Any
 
 from builder.labels import LABEL_NAMES
 
-__all__ = ["SCOPES", "Rule", "RuleSet", "RuleError", "load_rules", "load_rule_files", "default_rule_dir"]
+__all__ = ["SCOPES", "Rule", "RuleSet", "RuleError", "load_rules", "load_rule_files", "default_rule_dir", "rule_gate"]
 
 SCOPES: tuple[str, ...] = ("line", "inline", "block", "page_start", "split_title")
 
@@ -229,10 +229,6 @@ class _Prefilter:
         floating_rest: list[re.Pattern[str]] = []
         per_rule = []  # (rule, always, first chars at position 0, digit/space at 0, first chars anywhere)
         for r in eligible:
-            always = False
-            first0: set[str] = set()
-            first_any: set[str] = set()
-            digit0 = space0 = False
             for p in r.patterns:
                 body, at_start = _strip_start_anchor(p.pattern)
                 icase = bool(p.flags & re.IGNORECASE)
@@ -249,22 +245,7 @@ class _Prefilter:
                         starts.setdefault(lit[0], set()).add(lit)
                 else:
                     (anywhere_i if icase else anywhere).update(lits)
-                first = _first_chars(body)
-                if first is not None and icase and any(c.lower() != c.upper() for c in first[0]):
-                    first = None  # a cased letter: leave case folding to the regex
-                if at_start and first is not None:
-                    first0 |= first[0]
-                    digit0 |= first[1]
-                    space0 |= first[2]
-                    continue
-                needed = _required_chars(body)
-                if needed is not None and icase and any(c.lower() != c.upper() for c in needed):
-                    needed = None
-                if needed is None:
-                    always = True  # nothing cheap to test: the rule is tried on every line
-                else:
-                    first_any |= needed
-            per_rule.append((r, always, frozenset(first0), digit0, space0, frozenset(first_any)))
+            per_rule.append((r, *rule_gate(r)))
 
         def alt(lits: set[str], flags: int = 0) -> re.Pattern[str] | None:
             return re.compile("|".join(map(re.escape, sorted(lits))), flags) if lits else None
@@ -356,6 +337,38 @@ class _RuleSelector:
             if len(self._tuples) < self.MAX_REMEMBERED:
                 self._tuples[mask] = rules
         return rules
+
+
+def rule_gate(rule: Rule) -> tuple[bool, frozenset[str], bool, bool, frozenset[str]]:
+    """A necessary condition for ``rule.patterns`` to match a line, read from the patterns:
+    ``(always, first0, digit0, space0, needed)``. Unless ``always`` (nothing cheap to
+    test), a line can only match when its first character is in ``first0`` (or is a
+    digit / space when ``digit0`` / ``space0``), or when it contains a character of
+    ``needed``. Used by :class:`_RuleSelector` and by the compiled labeler.
+    """
+    always = False
+    first0: set[str] = set()
+    first_any: set[str] = set()
+    digit0 = space0 = False
+    for p in rule.patterns:
+        body, at_start = _strip_start_anchor(p.pattern)
+        icase = bool(p.flags & re.IGNORECASE)
+        first = _first_chars(body)
+        if first is not None and icase and any(c.lower() != c.upper() for c in first[0]):
+            first = None  # a cased letter: leave case folding to the regex
+        if at_start and first is not None:
+            first0 |= first[0]
+            digit0 |= first[1]
+            space0 |= first[2]
+            continue
+        needed = _required_chars(body)
+        if needed is not None and icase and any(c.lower() != c.upper() for c in needed):
+            needed = None
+        if needed is None:
+            always = True  # nothing cheap to test: the rule is tried on every line
+        else:
+            first_any |= needed
+    return always, frozenset(first0), digit0, space0, frozenset(first_any)
 
 
 _MAX_PREFIXES = 256
