@@ -153,6 +153,15 @@ def _mib(n: float) -> str:
     return f"{n / 2**20:.0f} MiB"
 
 
+
+def _labeler_in_use() -> str:
+    """Which labeler the build runs: the compiled one (``pip install ./native``) or Python, and why."""
+    from builder.labeling import load_rules
+    from builder.labeling.native import native_status
+
+    status = native_status(load_rules())
+    return "compiled (zhwb_native)" if status == "ok" else f"Python ({status})"
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=2.0, help="MB of document text (default 2: smoke mode)")
@@ -196,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     mb = info["text_bytes"] / 1e6
     print(f"corpus: {corpus} — {info['documents']} documents, {mb:.1f} MB text, "
           f"{info['file_bytes'] / 1e6:.1f} MB JSONL in {info['shards']} shards")
+    labeler = _labeler_in_use()
+    print(f"labeler: {labeler}")
 
     results: dict[str, dict] = {}
     nprocs = [int(n) for n in args.num_proc_list.split(",") if n.strip()]
@@ -222,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(out / "baseline", ignore_errors=True)
 
-    summary: dict[str, object] = {"corpus": info, "size_mb": mb, "runs": results}
+    summary: dict[str, object] = {"corpus": info, "size_mb": mb, "labeler": labeler, "runs": results}
     print("\n== against the targets ==")
     base = results.get("baseline")
     one = results.get("build-np1")
