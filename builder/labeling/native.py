@@ -57,8 +57,6 @@ _CACHE_KEY = "native"
 
 
 def _module() -> tuple[ModuleType | None, str]:
-    if os.environ.get(ENV_VAR, "1") == "0":
-        return None, f"disabled by {ENV_VAR}=0"
     try:
         import zhwb_native
     except ImportError:
