@@ -32,9 +32,10 @@ from functools import cache
 from builder.alignment import TextEdit
 from builder.normalize.lexicon import load_lexicon
 
-__all__ = ["ArtifactRule", "find_edits", "rules"]
+__all__ = ["LEFT_WINDOW", "ArtifactRule", "find_edits", "rules"]
 
-_LEFT_WINDOW = 16
+#: how far back (characters) a left context may look
+LEFT_WINDOW = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class ArtifactRule:
     def holds(self, text: str, start: int, end: int) -> bool:
         """True when both contexts hold around ``text[start:end]``."""
         if self.left is not None:
-            found = self.left.search(text, max(0, start - _LEFT_WINDOW), start) is not None
+            found = self.left.search(text, max(0, start - LEFT_WINDOW), start) is not None
             if found == self.left_negated:
                 return False
         if self.right_context is not None:

@@ -22,7 +22,7 @@ from functools import cache
 
 from builder.alignment import TextEdit
 
-__all__ = ["find_edits", "repair_segment"]
+__all__ = ["find_edits", "lead_chars", "member_chars", "repair_segment"]
 
 
 def _gbk_chars(firsts: range | list[int], seconds: range | list[int]) -> str:
@@ -37,10 +37,22 @@ def _gbk_chars(firsts: range | list[int], seconds: range | list[int]) -> str:
 
 
 @cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def lead_chars() -> str:
+    """The characters that can start a run of UTF-8 read as GBK (the step's gate)."""
+    return _gbk_chars(range(0xE2, 0xF0), range(0x80, 0xC0))
+
+
+@cache
+def member_chars() -> str:
+    """The characters a run may continue with: both GBK bytes could be UTF-8 bytes of Chinese."""
     utf8_bytes = list(range(0x80, 0xC0)) + list(range(0xE2, 0xF0))
-    lead = _gbk_chars(range(0xE2, 0xF0), range(0x80, 0xC0))
-    member = _gbk_chars(utf8_bytes, utf8_bytes)
+    return _gbk_chars(utf8_bytes, utf8_bytes)
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lead = lead_chars()
+    member = member_chars()
     gate = re.compile(f"[{re.escape(lead)}]")
     run = re.compile(f"[{re.escape(lead)}][{re.escape(member)}]+")
     return gate, run

@@ -25,10 +25,12 @@ from builder.alignment import TextEdit
 from builder.normalize.charclass import HAN
 from builder.normalize.lexicon import load_lexicon
 
-__all__ = ["LOST", "find_edits"]
+__all__ = ["LOST", "TONE_MARKS", "find_edits"]
 
 LOST = "\ufffd"
-_GATE = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
+#: a reading carries one of these (``pinyin_syllable`` requires it): the cheap check
+TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_GATE = re.compile(f"[{TONE_MARKS}]")
 
 
 @cache

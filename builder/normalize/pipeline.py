@@ -41,9 +41,10 @@ from builder.normalize import (
 )
 from builder.normalize.config import DEFAULT, NormalizerConfig
 from builder.normalize.families import EDIT_FAMILIES
+from builder.normalize.native import native_normalizer
 from builder.normalize.rewrite import Rewrite
 
-__all__ = ["NormalizedText", "normalize", "steps"]
+__all__ = ["NormalizedText", "normalize", "normalize_in_python", "steps"]
 
 Step = Callable[[str], "list[TextEdit] | Rewrite | None"]
 
@@ -93,7 +94,23 @@ def steps(config: NormalizerConfig) -> list[tuple[str, Step]]:
 
 
 def normalize(raw: str, config: NormalizerConfig | None = None) -> NormalizedText:
-    """Normalize ``raw`` (pure: no I/O beyond the cached lexicons)."""
+    """Normalize ``raw`` (pure: no I/O beyond the cached lexicons).
+
+    Runs the compiled twin of this pipeline when it is installed and can take the
+    text (:mod:`builder.normalize.native`), else :func:`normalize_in_python`; the
+    results are the same.
+    """
+    config = DEFAULT if config is None else config
+    compiled = native_normalizer(config)
+    if compiled is not None:
+        result = compiled.normalize(raw)
+        if result is not None:
+            return result
+    return normalize_in_python(raw, config)
+
+
+def normalize_in_python(raw: str, config: NormalizerConfig | None = None) -> NormalizedText:
+    """The reference pipeline, in Python."""
     config = DEFAULT if config is None else config
     state = _State(raw)
     pipeline = steps(config)

@@ -34,7 +34,10 @@ from builder.normalize.charclass import CJK_CLOSE, CJK_OPEN, CJK_PUNCT, HAN, INL
 from builder.normalize.lexicon import load_pattern
 from builder.normalize.rewrite import Rewrite, rewrite_at, to_edits
 
-__all__ = ["FULL_WIDTH", "find_changes", "find_edits", "rewrite"]
+__all__ = ["FULL_WIDTH", "MARKER_SPACES", "find_changes", "find_edits", "list_numerals", "rewrite"]
+
+#: spaces between a Han character and a list marker that letter-spacing may close up
+MARKER_SPACES = " \t\u3000\xa0"
 
 FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", ".": "。", "(": "（", ")": "）"}
 
@@ -90,7 +93,7 @@ def _protected_ranges(text: str) -> tuple[list[int], list[int]]:
 
 
 @cache
-def _numerals() -> frozenset[str]:
+def list_numerals() -> frozenset[str]:
     """The characters the data pattern ``list_numeral`` accepts in a marker (一, 二, …).
 
     Derived from the pattern (once, ~20k tiny matches) so that the list of
@@ -107,7 +110,7 @@ def _inside(starts: list[int], ends: list[int], pos: int) -> bool:
 
 def _is_list_marker(pattern: re.Pattern[str], text: str, dot: int) -> bool:
     """True when the '.' at ``dot`` ends a Chinese list marker such as ``一.``."""
-    numerals = _numerals()
+    numerals = list_numerals()
     start = dot
     while start > 0 and text[start - 1] in numerals:
         start -= 1
@@ -117,7 +120,7 @@ def _is_list_marker(pattern: re.Pattern[str], text: str, dot: int) -> bool:
     # spaces after a Han character are not a boundary: letter-spacing may close
     # them up (中 二. → 中二.), and then a second pass would disagree
     k = found.start()
-    while k > 0 and text[k - 1] in " \t\u3000\xa0":
+    while k > 0 and text[k - 1] in MARKER_SPACES:
         k -= 1
     return not (k < found.start() and k > 0 and _HAN_CHAR.match(text[k - 1]))
 
@@ -197,7 +200,7 @@ def find_changes(text: str) -> list[Change]:
             dropped.update(range(bisect_left(positions, start), bisect_left(positions, end)))
         if dropped:
             marks = [c for k, c in enumerate(marks) if k not in dropped]
-    numerals = _numerals()
+    numerals = list_numerals()
     if any(c[1] == "。" and text[c[0] - 1] in numerals for c in marks):
         list_numeral = _protect_patterns()[2]
         marks = [
@@ -236,7 +239,7 @@ def rewrite(text: str) -> Rewrite | None:
             for family, n in done.counts.items():
                 counts[family] += n
     list_numeral = _protect_patterns()[2]
-    numerals = _numerals()
+    numerals = list_numerals()
     kept = 0  # list-marker dots the regex matched but that stay ASCII
 
     def full_width(m: re.Match[str]) -> str:

@@ -24,7 +24,7 @@ from builder.alignment import TextEdit
 from builder.normalize.diffedits import diff_edits
 from builder.normalize.rewrite import Rewrite
 
-__all__ = ["convert", "find_edits"]
+__all__ = ["convert", "converter", "find_edits"]
 
 
 def _count_changed(old: str, new: str) -> int:
@@ -41,14 +41,15 @@ def _count_changed(old: str, new: str) -> int:
 
 
 @cache
-def _converter(config: str) -> opencc.OpenCC:
+def converter(config: str) -> opencc.OpenCC:
+    """One OpenCC converter per configuration and process (loading one reads its dictionaries)."""
     return opencc.OpenCC(config)
 
 
 def convert(text: str, config: str = "t2s") -> Rewrite | list[TextEdit]:
     """The step's result: a same-length :class:`Rewrite` when every line kept its
     length (the usual case), else edits from a diff; ``[]`` when nothing changed."""
-    converted = _converter(config).convert(text)
+    converted = converter(config).convert(text)
     if converted == text:
         return []
     if len(converted) == len(text):
@@ -63,7 +64,7 @@ def convert(text: str, config: str = "t2s") -> Rewrite | list[TextEdit]:
 
 def find_edits(text: str, config: str = "t2s") -> list[TextEdit]:
     """One edit per converted character (or per changed block when lengths differ)."""
-    converted = _converter(config).convert(text)
+    converted = converter(config).convert(text)
     if converted == text:
         return []
     return diff_edits(text, converted, "t2s")

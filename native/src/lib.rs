@@ -18,6 +18,8 @@ use pyo3::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
+mod normalize;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scope {
     Line,
@@ -842,6 +844,7 @@ fn find_all(pattern: &str, text: &str, ignore_case: bool) -> PyResult<Vec<(usize
 #[pymodule]
 fn zhwb_native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_class::<Labeler>()?;
+    m.add_class::<normalize::Normalizer>()?;
     m.add_function(wrap_pyfunction!(find_all, m)?)?;
     Ok(())
 }
