@@ -32,8 +32,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from builder.alignment import Alignment
-from builder.native_engine import enabled, foreign_syntax, native_module, unsafe_text
-from builder.normalize import artifacts, charclass, gbk_mojibake, mojibake, pinyin, punctuation, t2s
+from builder.labeling.rules import first_chars
+from builder.native_engine import divergent_chars, enabled, foreign_syntax, native_module
+from builder.normalize import artifacts, charclass, gbk_mojibake, mojibake, opencc_dicts, pinyin, punctuation, t2s
 from builder.normalize.config import NormalizerConfig
 from builder.normalize.families import EDIT_FAMILIES
 from builder.normalize.lexicon import load_lexicon
@@ -86,6 +87,33 @@ def _anchors(pattern: str) -> bool:
     return walk(_sre_parser.parse(pattern))
 
 
+def _required_sets(pattern: str) -> list[str]:
+    """Sets of characters of which every match of ``pattern`` holds one each: the
+    literals and plain classes of its top-level sequence (a text missing one set
+    cannot match, so the regex is skipped)."""
+    sets: list[str] = []
+    for op, av in _sre_parser.parse(pattern):
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1 and len(av[2]) == 1:
+            op, av = list(av[2])[0]
+        if op is _sre.LITERAL:
+            sets.append(chr(av))
+        elif op is _sre.IN and all(o in (_sre.LITERAL, _sre.RANGE) for o, _ in av):
+            chars = []
+            for o, a in av:
+                chars.extend([chr(a)] if o is _sre.LITERAL else map(chr, range(a[0], a[1] + 1)))
+            sets.append("".join(sorted(set(chars))))
+    return sets
+
+
+def _hint_first_chars() -> str:
+    """The characters a ``mojibake_hint`` match can start with ("" when that is not known):
+    a text without any skips the regex."""
+    first = first_chars(_pattern("mojibake_hint"))
+    if first is None or first[1] or first[2]:  # unknown, or \d / \s can start a match
+        return ""
+    return "".join(sorted(first[0]))
+
+
 @cache
 def _gb2312() -> str:
     """Every character GB2312 encodes (the GBK repair accepts only those)."""
@@ -121,6 +149,7 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
         if why:
             raise ValueError(f"pattern {name}: {why}")
     most, before = _list_marker_shape()
+    changing = opencc_dicts.changing_chars(config.opencc_config)
     members = {c: tuple(c.encode("gbk")) for c in gbk_mojibake.member_chars()}
     return {
         "families": list(EDIT_FAMILIES),
@@ -131,6 +160,7 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
         "inline_space": charclass.INLINE_SPACE,
         "python_spaces": "".join(c for c in map(chr, range(0x3001)) if c.isspace()),
         "mojibake_hint": _pattern("mojibake_hint"),
+        "mojibake_hint_first": _hint_first_chars(),
         "gbk_lead": gbk_mojibake.lead_chars(),
         "gbk_members": members,
         "gbk_one_way": "".join(c for c in members if c.encode("gbk").decode("gbk") != c),
@@ -142,6 +172,7 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
         "url": _pattern("url"),
         "reference_issue": _pattern("reference_issue"),
         "reference_tag": _pattern("reference_tag"),
+        "reference_needs": [_required_sets(_pattern("reference_issue")), _required_sets(_pattern("reference_tag"))],
         "list_numerals": "".join(sorted(punctuation.list_numerals())),
         "list_marker_max": most,
         "list_marker_before": before,
@@ -153,6 +184,8 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
             for r in load_lexicon("artifact_groups").rows
         },
         "left_window": artifacts.LEFT_WINDOW,
+        "divergent": "".join(sorted(set().union(*divergent_chars().values()))),
+        "t2s_changing": None if changing is None else "".join(sorted(changing)),
     }
 
 
@@ -168,15 +201,11 @@ class NativeNormalizer:
     def __init__(self, config: NormalizerConfig, module: ModuleType) -> None:
         convert = t2s.converter(config.opencc_config).convert
         self._native = module.Normalizer(normalizer_spec(config), convert, _mojibake_edits)
-        self._unsafe = unsafe_text()
         self.fallbacks: Counter[str] = Counter()
 
     def normalize(self, raw: str) -> NormalizedText | None:
         from builder.normalize.pipeline import NormalizedText  # it imports this module
 
-        if self._unsafe.search(raw):
-            self.fallbacks["engines disagree on a character of the text"] += 1
-            return None
         got, why = self._native.normalize(raw)
         if got is None:
             self.fallbacks[why] += 1

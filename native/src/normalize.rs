@@ -17,6 +17,7 @@
 use crate::{compile, Pattern};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::AsPyPointer;
 use std::collections::HashMap;
 
 type Outcome<T> = Result<T, &'static str>;
@@ -360,6 +361,9 @@ struct NormalizerSpec {
     python_spaces: String,
     #[pyo3(item)]
     mojibake_hint: String,
+    /// what the first character of a hint match can be ("" when unknown): a cheap check first
+    #[pyo3(item)]
+    mojibake_hint_first: String,
     /// characters that start a run of UTF-8 read as GBK (`gbk_mojibake` gate)
     #[pyo3(item)]
     gbk_lead: String,
@@ -387,6 +391,9 @@ struct NormalizerSpec {
     reference_issue: String,
     #[pyo3(item)]
     reference_tag: String,
+    /// per reference pattern: sets of characters, one of each in every match
+    #[pyo3(item)]
+    reference_needs: Vec<Vec<String>>,
     #[pyo3(item)]
     list_numerals: String,
     /// most numerals in one list marker
@@ -407,6 +414,12 @@ struct NormalizerSpec {
     thresholds: HashMap<String, f64>,
     #[pyo3(item)]
     left_window: usize,
+    /// characters the regex engines read differently (`engine_divergence.toml`)
+    #[pyo3(item)]
+    divergent: String,
+    /// characters OpenCC can change (`builder.normalize.opencc_dicts`), if known
+    #[pyo3(item)]
+    t2s_changing: Option<String>,
 }
 
 #[pyclass(module = "zhwb_native")]
@@ -419,6 +432,7 @@ pub struct Normalizer {
     inline_space: CharSet,
     py_space: CharSet,
     mojibake_hint: Pattern,
+    mojibake_hint_first: Option<CharSet>,
     gbk_lead: CharSet,
     gbk_encode: HashMap<char, (u8, u8)>,
     gbk_one_way: CharSet,
@@ -431,17 +445,21 @@ pub struct Normalizer {
     lost: char,
     url: regex::Regex,
     references: Vec<regex::Regex>,
+    reference_needs: Vec<Vec<CharSet>>,
     numerals: CharSet,
     marker_max: usize,
     marker_before: CharSet,
     marker_spaces: CharSet,
     full_width: HashMap<char, char>,
-    artifact_scan: regex::Regex,
-    artifacts_by_word: HashMap<String, Vec<Artifact>>,
+    artifact_words: Vec<Vec<char>>,       // longest first, then by text (the Python scan's order)
+    artifact_rules: Vec<Vec<Artifact>>,   // the rows of each word, in file order
+    artifact_first: CharSet,
     group_names: Vec<String>,
     thresholds: Vec<f64>,
     left_window: usize,
+    divergent: CharSet,
     t2s: PyObject,
+    t2s_changing: Option<CharSet>,
 }
 
 /// Code-point offsets of regex matches, converted from byte offsets as they come (in order).
@@ -463,6 +481,57 @@ impl<'t> CharCursor<'t> {
         self.chars += self.text[self.byte..byte].chars().count();
         self.byte = byte;
         self.chars
+    }
+}
+
+/// The text as UTF-8, with the byte offset of every code point (and of the end).
+fn utf8_with_offsets(t: &[char]) -> (String, Vec<usize>) {
+    let mut s = String::with_capacity(t.len() * 3);
+    let mut offsets = Vec::with_capacity(t.len() + 1);
+    for &c in t {
+        offsets.push(s.len());
+        s.push(c);
+    }
+    offsets.push(s.len());
+    (s, offsets)
+}
+
+/// The code points of a Python `str`, copied as UCS-4 (no UTF-8 round trip); `None`
+/// when it holds a lone surrogate, which a Rust `char` cannot be.
+fn chars_of(text: &PyAny) -> PyResult<Option<Vec<char>>> {
+    let ptr = text.as_ptr();
+    unsafe {
+        if pyo3::ffi::PyUnicode_Check(ptr) == 0 {
+            return Err(pyo3::exceptions::PyTypeError::new_err("expected a str"));
+        }
+        let len = pyo3::ffi::PyUnicode_GetLength(ptr);
+        if len < 0 {
+            return Err(PyErr::fetch(text.py()));
+        }
+        let len = len as usize;
+        let mut buf: Vec<u32> = Vec::with_capacity(len + 1);
+        if pyo3::ffi::PyUnicode_AsUCS4(ptr, buf.as_mut_ptr(), (len + 1) as pyo3::ffi::Py_ssize_t, 1).is_null() {
+            return Err(PyErr::fetch(text.py()));
+        }
+        buf.set_len(len);
+        if buf.iter().any(|&u| (0xD800..0xE000).contains(&u)) {
+            return Ok(None);
+        }
+        // every value is a scalar value now (CPython strings stay below 0x110000)
+        let mut buf = std::mem::ManuallyDrop::new(buf);
+        Ok(Some(Vec::from_raw_parts(buf.as_mut_ptr() as *mut char, buf.len(), buf.capacity())))
+    }
+}
+
+/// A Python `str` made from code points (CPython picks the narrowest storage).
+fn str_of(py: Python<'_>, t: &[char]) -> PyResult<PyObject> {
+    unsafe {
+        let ptr = pyo3::ffi::PyUnicode_FromKindAndData(
+            pyo3::ffi::PyUnicode_4BYTE_KIND as std::os::raw::c_int,
+            t.as_ptr() as *const std::os::raw::c_void,
+            t.len() as pyo3::ffi::Py_ssize_t,
+        );
+        PyObject::from_owned_ptr_or_err(py, ptr)
     }
 }
 
@@ -497,7 +566,14 @@ impl Normalizer {
     fn controls(&self, t: &[char], first_pass: bool) -> Vec<Edit> {
         let mut edits = Vec::new();
         let n = t.len();
-        let mut i = 0;
+        // the cheap check: every character this step looks at is below U+00A0 or at U+FEFF and above
+        let Some(first) = t.iter().position(|&c| {
+            let u = c as u32;
+            !((0x20..0x7f).contains(&u) || c == '\n' || c == '\t' || (0xa0..0xfeff).contains(&u))
+        }) else {
+            return edits;
+        };
+        let mut i = first.saturating_sub(1); // a C1 run may follow a Latin-1 lead character
         while i < n {
             let c = t[i];
             if c == '\r' {
@@ -528,7 +604,14 @@ impl Normalizer {
     // -- step 3: mojibake -------------------------------------------------------------
 
     /// The ftfy step, in Python, when its cheap check finds a candidate.
-    fn mojibake(&self, py: Python<'_>, s: &str) -> PyResult<Vec<Edit>> {
+    fn mojibake(&self, py: Python<'_>, t: &[char]) -> PyResult<Vec<Edit>> {
+        if let Some(first) = &self.mojibake_hint_first {
+            if !t.iter().any(|&c| first.has(c)) {
+                return Ok(Vec::new());
+            }
+        }
+        let s: String = t.iter().collect();
+        let s = s.as_str();
         match self.mojibake_hint.is_match(s) {
             Ok(false) => return Ok(Vec::new()),
             Ok(true) => {}
@@ -604,11 +687,13 @@ impl Normalizer {
     /// Port of `pinyin.find_edits`. Its regex tries, at each position, a lost-character
     /// run (starts with `?` or U+FFFD), then a reading (starts with `(`, after a Han
     /// character); here each is an anchored regex tried only where it can start.
-    fn pinyin(&self, t: &[char], s: &str) -> Vec<Edit> {
+    fn pinyin(&self, t: &[char]) -> Vec<Edit> {
         let mut edits = Vec::new();
         if !t.iter().any(|&c| self.pinyin_gate.has(c)) {
             return edits;
         }
+        let s: String = t.iter().collect();
+        let s = s.as_str();
         let mut i = 0; // code points
         let mut b = 0; // bytes
         while i < t.len() {
@@ -644,47 +729,123 @@ impl Normalizer {
 
     /// `Some(new text, changed characters)` for a same-length conversion, `None` when
     /// nothing changed; `Err` when a line changed length (the Python step diffs it).
-    fn t2s(&self, py: Python<'_>, t: &[char], s: &str) -> PyResult<Outcome<Option<(Vec<char>, usize, String)>>> {
-        let converted: String = self.t2s.call1(py, (s,))?.extract(py)?;
-        if converted == s {
-            return Ok(Ok(None));
-        }
-        let new: Vec<char> = converted.chars().collect();
-        if new.len() != t.len() {
-            return Ok(Err("t2s changed the length"));
-        }
-        // every line kept its length exactly when the line breaks stay in place
-        let mut changed = 0;
-        for (a, b) in t.iter().zip(new.iter()) {
-            if a != b {
-                if *a == '\n' || *b == '\n' {
-                    return Ok(Err("t2s moved a line break"));
+    /// `as_str` gives the text as a Python `str` (the caller's, when nothing changed yet).
+    ///
+    /// With the changing set of the OpenCC configuration (`builder.normalize.opencc_dicts`),
+    /// only the lines holding one of its characters go to OpenCC, joined by line breaks:
+    /// OpenCC never matches across a break, so they convert as they would in place.
+    fn t2s(
+        &self,
+        py: Python<'_>,
+        t: &[char],
+        as_str: impl FnOnce() -> PyResult<PyObject>,
+    ) -> PyResult<Outcome<Option<(Vec<char>, usize)>>> {
+        let mut lines: Vec<(usize, usize)> = Vec::new(); // lines that may change
+        let mut all = true;
+        if let Some(changing) = &self.t2s_changing {
+            let mut start = 0;
+            for end in t.iter().enumerate().filter(|(_, &c)| c == '\n').map(|(k, _)| k).chain(std::iter::once(t.len())) {
+                if t[start..end].iter().any(|&c| changing.has(c)) {
+                    lines.push((start, end));
+                } else {
+                    all = false;
                 }
-                changed += 1;
+                start = end + 1;
+            }
+            if lines.is_empty() {
+                return Ok(Ok(None));
             }
         }
-        Ok(Ok(Some((new, changed, converted))))
+        if all {
+            let converted = self.t2s.call1(py, (as_str()?,))?;
+            let new = match chars_of(converted.as_ref(py))? {
+                Some(new) => new,
+                None => return Ok(Err("t2s returned a lone surrogate")),
+            };
+            if new == t {
+                return Ok(Ok(None));
+            }
+            if new.len() != t.len() {
+                return Ok(Err("t2s changed the length"));
+            }
+            // every line kept its length exactly when the line breaks stay in place
+            let mut changed = 0;
+            for (a, b) in t.iter().zip(new.iter()) {
+                if a != b {
+                    if *a == '\n' || *b == '\n' {
+                        return Ok(Err("t2s moved a line break"));
+                    }
+                    changed += 1;
+                }
+            }
+            return Ok(Ok(Some((new, changed))));
+        }
+        let mut joined: Vec<char> = Vec::new();
+        for (k, &(start, end)) in lines.iter().enumerate() {
+            if k > 0 {
+                joined.push('\n');
+            }
+            joined.extend_from_slice(&t[start..end]);
+        }
+        let converted = self.t2s.call1(py, (str_of(py, &joined)?,))?;
+        let new = match chars_of(converted.as_ref(py))? {
+            Some(new) => new,
+            None => return Ok(Err("t2s returned a lone surrogate")),
+        };
+        if new == joined {
+            return Ok(Ok(None));
+        }
+        let pieces: Vec<&[char]> = new.split(|&c| c == '\n').collect();
+        if pieces.len() != lines.len() {
+            return Ok(Err("t2s moved a line break"));
+        }
+        let mut out = t.to_vec();
+        let mut changed = 0;
+        for (&(start, end), piece) in lines.iter().zip(pieces) {
+            if piece.len() != end - start {
+                return Ok(Err("t2s changed the length"));
+            }
+            for (k, &c) in piece.iter().enumerate() {
+                if out[start + k] != c {
+                    out[start + k] = c;
+                    changed += 1;
+                }
+            }
+        }
+        Ok(Ok(Some((out, changed))))
     }
 
     // -- step 6: conversion artifacts --------------------------------------------------
 
-    fn artifacts(&self, t: &[char], s: &str) -> Vec<Edit> {
+    /// Port of `artifacts.find_edits`. The Python scan is one regex alternation of the
+    /// wrong words, longest first: at each position the first word (in that order) that
+    /// matches wins, and the scan goes on after it. Here the words are tried only where
+    /// their first character stands.
+    fn artifacts(&self, t: &[char]) -> Vec<Edit> {
         let mut hits: Vec<(usize, usize, &Artifact)> = Vec::new();
         let mut evidence = vec![0.0f64; self.group_names.len()];
-        let mut cursor = CharCursor::new(s);
-        for m in self.artifact_scan.find_iter(s) {
-            let (start, end) = (cursor.at(m.start()), cursor.at(m.end()));
-            let rules = match self.artifacts_by_word.get(m.as_str()) {
-                Some(r) => r,
-                None => continue,
+        let mut rest_utf8: Option<(String, Vec<usize>)> = None; // UTF-8 and byte offsets, when a right context needs them
+        let n = t.len();
+        let mut i = 0;
+        while i < n {
+            if !self.artifact_first.has(t[i]) {
+                i += 1;
+                continue;
+            }
+            let word = self.artifact_words.iter().position(|w| w[0] == t[i] && t[i..].starts_with(w));
+            let Some(w) = word else {
+                i += 1;
+                continue;
             };
-            for rule in rules {
-                if self.artifact_holds(rule, t, s, start, m.end()) {
+            let (start, end) = (i, i + self.artifact_words[w].len());
+            for rule in &self.artifact_rules[w] {
+                if self.artifact_holds(rule, t, &mut rest_utf8, start, end) {
                     hits.push((start, end, rule));
                     evidence[rule.group] += rule.weight;
                     break;
                 }
             }
+            i = end;
         }
         hits.into_iter()
             .filter(|(_, _, r)| evidence[r.group] >= self.thresholds[r.group])
@@ -692,7 +853,14 @@ impl Normalizer {
             .collect()
     }
 
-    fn artifact_holds(&self, rule: &Artifact, t: &[char], s: &str, start: usize, end_byte: usize) -> bool {
+    fn artifact_holds(
+        &self,
+        rule: &Artifact,
+        t: &[char],
+        utf8: &mut Option<(String, Vec<usize>)>,
+        start: usize,
+        end: usize,
+    ) -> bool {
         if let Some(left) = &rule.left {
             let window: String = t[start.saturating_sub(self.left_window)..start].iter().collect();
             if left.is_match(&window) == rule.left_negated {
@@ -700,7 +868,8 @@ impl Normalizer {
             }
         }
         if let Some(right) = &rule.right_context {
-            if right.is_match(&s[end_byte..]) == rule.right_negated {
+            let (s, offsets) = utf8.get_or_insert_with(|| utf8_with_offsets(t));
+            if right.is_match(&s[offsets[end]..]) == rule.right_negated {
                 return false;
             }
         }
@@ -709,9 +878,14 @@ impl Normalizer {
 
     // -- step 7: punctuation ------------------------------------------------------------
 
-    fn protected_ranges(&self, t: &[char], s: &str) -> (Vec<usize>, Vec<usize>) {
+    fn protected_ranges(&self, t: &[char]) -> (Vec<usize>, Vec<usize>) {
         let mut ranges: Vec<(usize, usize)> = Vec::new();
-        for reference in &self.references {
+        let mut utf8: Option<String> = None;
+        for (reference, needs) in self.references.iter().zip(&self.reference_needs) {
+            if !needs.iter().all(|set| t.iter().any(|&c| set.has(c))) {
+                continue; // a character every match holds is missing
+            }
+            let s = utf8.get_or_insert_with(|| t.iter().collect()).as_str();
             let mut cursor = CharCursor::new(s);
             for m in reference.find_iter(s) {
                 let (ms, me) = (cursor.at(m.start()), cursor.at(m.end()));
@@ -720,7 +894,9 @@ impl Normalizer {
                 ranges.push((start, end));
             }
         }
-        if s.contains("://") || s.contains("www.") {
+        let has = |needle: &[char]| t.windows(needle.len()).any(|w| w == needle);
+        if has(&[':', '/', '/']) || has(&['w', 'w', 'w', '.']) {
+            let s = utf8.get_or_insert_with(|| t.iter().collect()).as_str();
             let mut cursor = CharCursor::new(s);
             for m in self.url.find_iter(s) {
                 ranges.push((cursor.at(m.start()), cursor.at(m.end())));
@@ -879,11 +1055,11 @@ impl Normalizer {
         !(k < start && k > 0 && self.han.has(t[k - 1]))
     }
 
-    fn punctuation(&self, t: &mut [char], s: &str) -> (usize, usize) {
+    fn punctuation(&self, t: &mut [char]) -> (usize, usize) {
         if !t.iter().any(|&c| matches!(c, ',' | ';' | ':' | '!' | '?' | '.' | '(' | ')' | '"')) {
             return (0, 0);
         }
-        let (starts, ends) = self.protected_ranges(t, s);
+        let (starts, ends) = self.protected_ranges(t);
         let (mut punct, mut quotes) = (0, 0);
         if t.iter().any(|&c| c == '(' || c == ')' || c == '"') {
             for (pos, c, family) in self.pair_changes(t, &starts, &ends) {
@@ -1032,25 +1208,18 @@ impl Normalizer {
 
     // -- the pipeline ----------------------------------------------------------------------
 
-    #[allow(unused_assignments)] // `stale` is reset by the last `utf8!()` as by every other
-    fn run(&self, py: Python<'_>, raw_str: &str) -> PyResult<Outcome<(Vec<char>, Breakpoints, Vec<u64>)>> {
-        let raw: Vec<char> = raw_str.chars().collect();
+    fn run(&self, py: Python<'_>, raw_obj: &PyAny) -> PyResult<Outcome<(Vec<char>, Breakpoints, Vec<u64>)>> {
+        let raw = match chars_of(raw_obj)? {
+            Some(chars) => chars,
+            None => return Ok(Err("a lone surrogate")),
+        };
+        if raw.iter().any(|&c| self.divergent.has(c)) {
+            return Ok(Err("engines disagree on a character of the text"));
+        }
         let raw_len = raw.len();
         let mut counts = vec![0u64; self.fam.names.len()];
         let mut steps: Vec<Breakpoints> = Vec::new();
         let mut text = raw;
-        // the text as UTF-8 for the regex scans, rebuilt only after a change
-        let mut utf8: String = raw_str.to_owned();
-        let mut stale = false;
-        macro_rules! utf8 {
-            () => {{
-                if stale {
-                    utf8 = text.iter().collect();
-                    stale = false;
-                }
-                utf8.as_str()
-            }};
-        }
         macro_rules! edit_step {
             ($edits:expr) => {{
                 let edits: Vec<Edit> = $edits;
@@ -1063,7 +1232,6 @@ impl Normalizer {
                         counts[e.family] += 1;
                     }
                     text = new;
-                    stale = true;
                     steps.push(step);
                     true
                 } else {
@@ -1073,36 +1241,30 @@ impl Normalizer {
         }
         let mut changed = false;
         changed |= edit_step!(self.controls(&text, true));
-        changed |= edit_step!(self.mojibake(py, utf8!())?);
+        changed |= edit_step!(self.mojibake(py, &text)?);
         changed |= edit_step!(self.gbk_mojibake(&text, self.fam.gbk_mojibake));
         changed |= edit_step!(self.controls(&text, false));
-        changed |= edit_step!(self.pinyin(&text, utf8!()));
-        match self.t2s(py, &text, utf8!())? {
+        changed |= edit_step!(self.pinyin(&text));
+        let unchanged = !changed;
+        let as_str = || if unchanged { Ok(raw_obj.into_py(py)) } else { str_of(py, &text) };
+        match self.t2s(py, &text, as_str)? {
             Err(why) => return Ok(Err(why)),
             Ok(None) => {}
-            Ok(Some((new, n, converted))) => {
+            Ok(Some((new, n))) => {
                 text = new;
-                utf8 = converted;
-                stale = false;
                 counts[self.fam.t2s] += n as u64;
                 changed = true;
             }
         }
-        changed |= edit_step!(self.artifacts(&text, utf8!()));
-        let (punct, quotes) = {
-            let s = utf8!();
-            self.punctuation(&mut text, s)
-        };
-        stale |= punct + quotes > 0;
+        changed |= edit_step!(self.artifacts(&text));
+        let (punct, quotes) = self.punctuation(&mut text);
         counts[self.fam.punctuation] += punct as u64;
         counts[self.fam.quotes] += quotes as u64;
         changed |= punct + quotes > 0;
         changed |= edit_step!(self.whitespace_layout(&text));
         changed |= edit_step!(self.whitespace_spacing(&text));
         // a late step completed a mojibake sequence: the pipeline runs another round, in Python
-        if changed
-            && (!self.gbk_mojibake(&text, self.fam.gbk_mojibake).is_empty() || !self.mojibake(py, utf8!())?.is_empty())
-        {
+        if changed && (!self.gbk_mojibake(&text, self.fam.gbk_mojibake).is_empty() || !self.mojibake(py, &text)?.is_empty()) {
             return Ok(Err("a repair is pending after the first round"));
         }
         let alignment = match steps.split_first() {
@@ -1167,7 +1329,10 @@ impl Normalizer {
         }
         // longest first, then by text: the order of the Python scan regex
         words.sort_by(|x, y| y.chars().count().cmp(&x.chars().count()).then_with(|| x.cmp(y)));
-        let scan = words.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
+        let artifact_first = CharSet::from_chars(&words.iter().filter_map(|w| w.chars().next()).collect::<String>());
+        let artifact_rules: Vec<Vec<Artifact>> =
+            words.iter().map(|w| artifacts_by_word.remove(w).unwrap_or_default()).collect();
+        let artifact_words: Vec<Vec<char>> = words.iter().map(|w| w.chars().collect()).collect();
         let syllable = &spec.pinyin_syllable;
         let damaged = format!(r"\(?(?:{syllable})\)");
         let pinyin_lost = format!(r"^[?\x{{fffd}}]{damaged}(?:[?\x{{fffd}}]?{damaged})*");
@@ -1190,6 +1355,11 @@ impl Normalizer {
             inline_space: CharSet::from_class(&spec.inline_space),
             py_space: CharSet::from_chars(&spec.python_spaces),
             mojibake_hint: compile(&spec.mojibake_hint, false, false).map_err(PyValueError::new_err)?,
+            mojibake_hint_first: if spec.mojibake_hint_first.is_empty() {
+                None
+            } else {
+                Some(CharSet::from_chars(&spec.mojibake_hint_first))
+            },
             gbk_lead: CharSet::from_chars(&spec.gbk_lead),
             gbk_one_way: CharSet::from_chars(&spec.gbk_one_way),
             gbk_encode,
@@ -1202,17 +1372,25 @@ impl Normalizer {
             lost: single_char(&spec.lost)?,
             url: plain(&spec.url)?,
             references: vec![plain(&spec.reference_issue)?, plain(&spec.reference_tag)?],
+            reference_needs: spec
+                .reference_needs
+                .iter()
+                .map(|sets| sets.iter().map(|chars| CharSet::from_chars(chars)).collect())
+                .collect(),
             numerals: CharSet::from_chars(&spec.list_numerals),
             marker_max: spec.list_marker_max,
             marker_before: CharSet::from_chars(&spec.list_marker_before),
             marker_spaces: CharSet::from_chars(&spec.list_marker_spaces),
             full_width,
-            artifact_scan: plain(if scan.is_empty() { "[^\\s\\S]" } else { &scan })?,
-            artifacts_by_word,
+            artifact_words,
+            artifact_rules,
+            artifact_first,
             group_names,
             thresholds,
             left_window: spec.left_window,
+            divergent: CharSet::from_chars(&spec.divergent),
             t2s,
+            t2s_changing: spec.t2s_changing.map(|chars| CharSet::from_chars(&chars)),
             fam,
         })
     }
@@ -1220,7 +1398,12 @@ impl Normalizer {
     /// `(text, text_offsets, raw_offsets, counts)` for `raw`, with `counts` as
     /// `(family, n)` pairs for the non-zero families; `(None, why)` when the Python
     /// pipeline must normalize this text.
-    fn normalize(&self, py: Python<'_>, raw: &str) -> PyResult<(Option<(String, Vec<usize>, Vec<usize>, Vec<(String, u64)>)>, &'static str)> {
+    #[allow(clippy::type_complexity)]
+    fn normalize(
+        &self,
+        py: Python<'_>,
+        raw: &PyAny,
+    ) -> PyResult<(Option<(PyObject, Vec<usize>, Vec<usize>, Vec<(String, u64)>)>, &'static str)> {
         match self.run(py, raw)? {
             Err(why) => Ok((None, why)),
             Ok((text, (tos, ros), counts)) => {
@@ -1230,7 +1413,7 @@ impl Normalizer {
                     .filter(|(_, &n)| n > 0)
                     .map(|(k, &n)| (self.fam.names[k].clone(), n))
                     .collect();
-                Ok((Some((text.into_iter().collect(), tos, ros, named)), "ok"))
+                Ok((Some((str_of(py, &text)?, tos, ros, named)), "ok"))
             }
         }
     }
