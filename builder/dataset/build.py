@@ -2,7 +2,7 @@
 
 The build streams, so memory does not grow with the corpus:
 
-1. **Pass 1** reads documents in batches and runs :func:`process_document` on
+1. **Pass 1** reads documents in batches and runs the per-document core on
    them (in ``num_proc`` worker processes when asked). Finished rows go to a
    spool Parquet file inside the staging folder; rejections go straight to
    ``rejected.jsonl``; line hashes feed the corpus signal.
@@ -33,7 +33,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -55,10 +55,13 @@ from builder.dataset.readers import (
 )
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
 from builder.alignment import Alignment
-from builder.document import process_document, spans_to_records
+from builder.document import labeled_document, spans_to_records
 from builder.labels import LABEL_NAMES, Span
 from builder.labeling.corpus_signal import RepeatedLineSignal
 from builder.schema import FEATURES
+
+if TYPE_CHECKING:
+    from builder.normalize.pipeline import NormalizedText
 
 __all__ = ["BuildOptions", "BuildReport", "EmptyBuildError", "build_dataset"]
 
@@ -86,7 +89,8 @@ class BuildOptions:
     ratios: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATIOS))
     pretty_name: str = "zh-web-boilerplate"
     num_proc: int = 1
-    batch_size: int = 64
+    #: documents per batch (at most 32 Mi characters of text): a batch is normalized, then labeled
+    batch_size: int = 256
     #: target size of one Parquet shard, in UTF-8 bytes of text + raw_text
     shard_bytes: int = 256 * 1024 * 1024
 
@@ -193,11 +197,15 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
     """Run the core on a batch: spool rows as Arrow, the batch's rejections, its UTF-8 size.
 
     Shared by the local worker pool and the datatrove step, so both produce
-    the same spool.
+    the same spool. The batch is normalized first and labeled second (see
+    :func:`~builder.document.labeled_document`); a document that fails either
+    half is rejected with the reason, the others go on.
     """
-    records: list[dict[str, Any]] = []
+    from builder.normalize import normalize
+
     rejections: list[Rejection] = []
     size = 0
+    normalized: list[tuple[InputDocument, NormalizedText]] = []
     for item in items:
         if isinstance(item, Rejection):
             rejections.append(item)
@@ -208,11 +216,14 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
             rejections.append(Rejection(item.id, item.path, f"undecodable: lone surrogate at {err.start}"))
             continue
         try:
-            doc = process_document(
-                item.raw_text, doc_id=item.id, source=item.source, url=item.url,
-                encoding=item.encoding,
-            )
+            normalized.append((item, normalize(item.raw_text)))
         except Exception as err:  # noqa: BLE001 - one bad document must not sink the build
+            rejections.append(Rejection(item.id, item.path, f"processing failed: {type(err).__name__}: {err}"))
+    records: list[dict[str, Any]] = []
+    for item, text in normalized:
+        try:
+            doc = labeled_document(text, doc_id=item.id, source=item.source, url=item.url, encoding=item.encoding)
+        except Exception as err:  # noqa: BLE001
             rejections.append(Rejection(item.id, item.path, f"processing failed: {type(err).__name__}: {err}"))
             continue
         if not doc.text.strip():
@@ -226,10 +237,20 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
     return batch, rejections, size
 
 
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
+def _batched(items: Iterable[Any], size: int, max_chars: int = 32 * 1024 * 1024) -> Iterator[list[Any]]:
+    """Lists of at most ``size`` items and, past the first item, ``max_chars`` characters
+    of document text (so a batch of large documents stays small in memory)."""
+    batch: list[Any] = []
+    chars = 0
+    for item in items:
+        n = len(getattr(item, "raw_text", ""))
+        if batch and (len(batch) >= size or chars + n > max_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(item)
+        chars += n
+    if batch:
+        yield batch
 
 
 def _ordered_map(

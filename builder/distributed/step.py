@@ -181,7 +181,7 @@ class BuilderSpoolStep(PipelineStep):
     name = "zh-web-boilerplate core"
     type = "💽 - WRITER"
 
-    def __init__(self, folder: str | Path, batch_size: int = 64) -> None:
+    def __init__(self, folder: str | Path, batch_size: int = 256) -> None:
         super().__init__()
         self.folder = str(folder)
         self.batch_size = batch_size
