@@ -17,9 +17,14 @@ from builder.labels import LABEL_NAMES, Span
 if TYPE_CHECKING:
     from builder.normalize.pipeline import NormalizedText
 
-__all__ = ["ProcessedDocument", "labeled_document", "process_document", "spans_to_records"]
+__all__ = ["ProcessedDocument", "label_id", "labeled_document", "process_document", "spans_to_records"]
 
 _LABEL_IDS = {name: i for i, name in enumerate(LABEL_NAMES)}
+
+
+def label_id(label: str) -> int:
+    """The integer a label is stored as (its index in ``LABEL_NAMES``, the ClassLabel order)."""
+    return _LABEL_IDS[label]
 
 
 @dataclass(frozen=True, slots=True)

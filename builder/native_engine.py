@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from types import ModuleType
 
-__all__ = ["ENV_VAR", "divergent_chars", "enabled", "foreign_syntax", "native_module", "unsafe_text"]
+__all__ = ["ENV_VAR", "divergent_chars", "enabled", "foreign_syntax", "native_module"]
 
 #: set to ``0`` to run everything in Python even when the compiled module is installed
 ENV_VAR = "ZHWB_NATIVE"
@@ -158,11 +158,3 @@ def divergent_chars() -> dict[str, frozenset[str]]:
             raise ValueError(f"engine_divergence.toml: {entry['pattern']}: chars must be single, sorted, unique")
         out[str(entry["pattern"])] = frozenset(chars)
     return out
-
-
-@cache
-def unsafe_text() -> re.Pattern[str]:
-    """A text this regex finds must be handled in Python: a character on which the engines
-    disagree, or a lone surrogate (Rust strings cannot hold one)."""
-    chars = sorted(set().union(*divergent_chars().values()))
-    return re.compile("[" + "".join(re.escape(c) for c in chars) + "\ud800-\udfff]")

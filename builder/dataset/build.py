@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from builder.dataset.arrow_rows import documents_batch
 from builder.dataset.card import CardAccumulator, render_card
 from builder.dataset.gold import GoldIndex
 from builder.dataset.output import StagedOutput
@@ -55,7 +56,7 @@ from builder.dataset.readers import (
 )
 from builder.dataset.splits import DEFAULT_RATIOS, SPLITS, assign_splits, group_key
 from builder.alignment import Alignment
-from builder.document import labeled_document, spans_to_records
+from builder.document import ProcessedDocument, labeled_document, spans_to_records
 from builder.labels import LABEL_NAMES, Span
 from builder.labeling.corpus_signal import RepeatedLineSignal
 from builder.schema import FEATURES
@@ -219,7 +220,9 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
             normalized.append((item, normalize(item.raw_text)))
         except Exception as err:  # noqa: BLE001 - one bad document must not sink the build
             rejections.append(Rejection(item.id, item.path, f"processing failed: {type(err).__name__}: {err}"))
-    records: list[dict[str, Any]] = []
+    docs: list[ProcessedDocument] = []
+    hashes: list[list[int]] = []
+    paths: list[str] = []
     for item, text in normalized:
         try:
             doc = labeled_document(text, doc_id=item.id, source=item.source, url=item.url, encoding=item.encoding)
@@ -229,11 +232,12 @@ def process_batch(items: list[InputDocument | Rejection]) -> tuple[pa.RecordBatc
         if not doc.text.strip():
             rejections.append(Rejection(item.id, item.path, "empty after normalization"))
             continue
-        record = doc.to_record()
-        record[LINE_HASHES] = _SIGNAL.candidate_hashes(doc.text, doc.spans) if doc.source else []
-        record[INPUT_PATH] = item.path
-        records.append(record)
-    batch = pa.RecordBatch.from_pylist(records, schema=SPOOL_SCHEMA) if records else None
+        docs.append(doc)
+        hashes.append(_SIGNAL.candidate_hashes(doc.text, doc.spans) if doc.source else [])
+        paths.append(item.path)
+    if not docs:
+        return None, rejections, size
+    batch = documents_batch(docs, SPOOL_SCHEMA, {LINE_HASHES: hashes, INPUT_PATH: paths})
     return batch, rejections, size
 
 

@@ -53,7 +53,11 @@ _COLONS: str = load_line_shapes().colon_chars
 
 def line_hash(line: str) -> int:
     """8-byte BLAKE2b hash of a stripped line, as an int."""
-    return int.from_bytes(hashlib.blake2b(line.strip().encode("utf-8"), digest_size=8).digest(), "big")
+    return _stripped_hash(line.strip())
+
+
+def _stripped_hash(stripped: str) -> int:
+    return int.from_bytes(hashlib.blake2b(stripped.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 class RepeatedLineSignal:
@@ -122,12 +126,21 @@ class RepeatedLineSignal:
             covered[span.start:span.end] = b"\x01" * (span.end - span.start)
         out: set[int] = set()
         pos = 0
+        max_chars = self.max_line_chars
         for line in text.split("\n"):
             end = pos + len(line)
             stripped = line.strip()
-            if stripped and not covered[pos] and not covered[max(pos, end - 1)]:
-                if not self._looks_like_content(stripped):
-                    out.add(line_hash(line))
+            # the cheap tests of _looks_like_content first (same answer, fewer regex calls)
+            if (
+                stripped
+                and not covered[pos]
+                and not covered[max(pos, end - 1)]
+                and len(stripped) <= max_chars
+                and stripped[-1] not in TERMINAL_CHARS
+                and stripped[-1] not in _COLONS
+                and not _HEADING.search(stripped)
+            ):
+                out.add(_stripped_hash(stripped))
             pos = end + 1
         return sorted(out)
 

@@ -41,7 +41,6 @@ from builder.native_engine import (
     enabled,
     foreign_syntax,
     native_module,
-    unsafe_text,
 )
 
 __all__ = [
@@ -126,17 +125,20 @@ class NativeLabeler:
             "".join(sorted(load_line_shapes().punct_or_space)),
             PAGE_MARKER,
         )
-        self._unsafe = unsafe_text()
+        self._native.set_divergent("".join(sorted(set().union(*divergent_chars().values()))))
         self.fallbacks: Counter[str] = Counter()
 
     def label(self, text: str) -> list[Span] | None:
-        if self._unsafe.search(text):
-            self.fallbacks["engines disagree on a character of the text"] += 1
-            return None
         try:
             found = self._native.label(text)
+        except UnicodeEncodeError:  # a lone surrogate: Rust strings cannot hold one
+            self.fallbacks["a lone surrogate"] += 1
+            return None
         except RuntimeError as exc:
             self.fallbacks[f"native engine error: {exc}"] += 1
+            return None
+        if found is None:
+            self.fallbacks["engines disagree on a character of the text"] += 1
             return None
         rules = self.rules
         return [Span(s, e, rules[k].label, rules[k].id) for s, e, k in found]

@@ -45,7 +45,7 @@ from typing import Any
 
 from builder.labels import LABEL_NAMES
 
-__all__ = ["SCOPES", "Rule", "RuleSet", "RuleError", "load_rules", "load_rule_files", "default_rule_dir", "rule_gate", "first_chars"]
+__all__ = ["SCOPES", "Rule", "RuleSet", "RuleError", "load_rules", "load_rule_files", "default_rule_dir", "rule_gate"]
 
 SCOPES: tuple[str, ...] = ("line", "inline", "block", "page_start", "split_title")
 
@@ -353,7 +353,7 @@ def rule_gate(rule: Rule) -> tuple[bool, frozenset[str], bool, bool, frozenset[s
     for p in rule.patterns:
         body, at_start = _strip_start_anchor(p.pattern)
         icase = bool(p.flags & re.IGNORECASE)
-        first = first_chars(body)
+        first = _first_chars(body)
         if first is not None and icase and any(c.lower() != c.upper() for c in first[0]):
             first = None  # a cased letter: leave case folding to the regex
         if at_start and first is not None:
@@ -403,7 +403,7 @@ def _parsed_items(pattern: str) -> list | None:
 
 
 @lru_cache(maxsize=None)
-def first_chars(pattern: str) -> tuple[frozenset[str], bool, bool] | None:
+def _first_chars(pattern: str) -> tuple[frozenset[str], bool, bool] | None:
     """What the first character of any match of ``pattern`` can be: a set of characters,
     plus whether a decimal digit (``\\d``) or a space (``\\s``) can be; None when unknown
     (or when the pattern can match the empty string)."""

@@ -32,7 +32,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from builder.alignment import Alignment
-from builder.labeling.rules import first_chars
 from builder.native_engine import divergent_chars, enabled, foreign_syntax, native_module
 from builder.normalize import artifacts, charclass, gbk_mojibake, mojibake, opencc_dicts, pinyin, punctuation, t2s
 from builder.normalize.config import NormalizerConfig
@@ -105,13 +104,22 @@ def _required_sets(pattern: str) -> list[str]:
     return sets
 
 
-def _hint_first_chars() -> str:
-    """The characters a ``mojibake_hint`` match can start with ("" when that is not known):
-    a text without any skips the regex."""
-    first = first_chars(_pattern("mojibake_hint"))
-    if first is None or first[1] or first[2]:  # unknown, or \d / \s can start a match
-        return ""
-    return "".join(sorted(first[0]))
+def _literal_prefix_sets(pattern: str) -> list[str]:
+    """The sets of the first characters of every match, as far as the pattern starts with
+    single characters (literals or plain classes): a text where no run of characters
+    fits them cannot match, and skips the regex."""
+    sets: list[str] = []
+    for op, av in _sre_parser.parse(pattern):
+        if op is _sre.LITERAL:
+            sets.append(chr(av))
+        elif op is _sre.IN and all(o in (_sre.LITERAL, _sre.RANGE) for o, _ in av):
+            chars: list[str] = []
+            for o, a in av:
+                chars.extend([chr(a)] if o is _sre.LITERAL else map(chr, range(a[0], a[1] + 1)))
+            sets.append("".join(sorted(set(chars))))
+        else:
+            break
+    return sets
 
 
 @cache
@@ -160,7 +168,7 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
         "inline_space": charclass.INLINE_SPACE,
         "python_spaces": "".join(c for c in map(chr, range(0x3001)) if c.isspace()),
         "mojibake_hint": _pattern("mojibake_hint"),
-        "mojibake_hint_first": _hint_first_chars(),
+        "mojibake_hint_prefix": _literal_prefix_sets(_pattern("mojibake_hint")),
         "gbk_lead": gbk_mojibake.lead_chars(),
         "gbk_members": members,
         "gbk_one_way": "".join(c for c in members if c.encode("gbk").decode("gbk") != c),

@@ -326,6 +326,7 @@ struct Labeler {
     punct_or_space: HashSet<char>,
     page_marker_label: String,
     gates: Gates,
+    divergent: normalize::CharSet,
 }
 
 impl Labeler {
@@ -801,12 +802,23 @@ impl Labeler {
             punct_or_space: punct_or_space.chars().collect(),
             page_marker_label,
             gates,
+            divergent: normalize::CharSet::from_chars(""),
         })
     }
 
-    /// Spans of `text` as `(start, end, rule index)`, sorted and joined as the Python labeler returns them.
-    fn label(&self, py: Python<'_>, text: &str) -> PyResult<Vec<(i64, i64, usize)>> {
-        self.run(py, text)
+    /// Spans of `text` as `(start, end, rule index)`, sorted and joined as the Python labeler
+    /// returns them; `None` when the text holds a character the regex engines read differently.
+    fn label(&self, py: Python<'_>, text: &str) -> PyResult<Option<Vec<(i64, i64, usize)>>> {
+        if text.chars().any(|c| self.divergent.has(c)) {
+            return Ok(None);
+        }
+        self.run(py, text).map(Some)
+    }
+
+    /// Tell the labeler which characters the regex engines read differently
+    /// (`engine_divergence.toml`); `label` returns `None` on a text holding one.
+    fn set_divergent(&mut self, chars: &str) {
+        self.divergent = normalize::CharSet::from_chars(chars);
     }
 
     /// Number of rules (a check that the Python side and this side agree on the list).

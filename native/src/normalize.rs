@@ -25,7 +25,7 @@ type Outcome<T> = Result<T, &'static str>;
 /// A set of characters given as the body of a Python regex class (`a-z` ranges allowed):
 /// a bitmap of the Basic Multilingual Plane, and sorted ranges above it.
 #[derive(Clone)]
-struct CharSet {
+pub(crate) struct CharSet {
     bmp: Vec<u64>,
     ranges: Vec<(char, char)>,
 }
@@ -47,7 +47,7 @@ impl CharSet {
         CharSet::from_pairs(pairs)
     }
 
-    fn from_chars(chars: &str) -> CharSet {
+    pub(crate) fn from_chars(chars: &str) -> CharSet {
         CharSet::from_pairs(chars.chars().map(|c| (c, c)).collect())
     }
 
@@ -85,7 +85,7 @@ impl CharSet {
     }
 
     #[inline]
-    fn has(&self, c: char) -> bool {
+    pub(crate) fn has(&self, c: char) -> bool {
         let code = c as u32;
         if code < 0x10000 {
             return self.bmp[(code >> 6) as usize] & (1u64 << (code & 63)) != 0;
@@ -361,9 +361,9 @@ struct NormalizerSpec {
     python_spaces: String,
     #[pyo3(item)]
     mojibake_hint: String,
-    /// what the first character of a hint match can be ("" when unknown): a cheap check first
+    /// what the first two characters of a hint match can be (empty when unknown): a cheap check first
     #[pyo3(item)]
-    mojibake_hint_first: String,
+    mojibake_hint_prefix: Vec<String>,
     /// characters that start a run of UTF-8 read as GBK (`gbk_mojibake` gate)
     #[pyo3(item)]
     gbk_lead: String,
@@ -432,7 +432,7 @@ pub struct Normalizer {
     inline_space: CharSet,
     py_space: CharSet,
     mojibake_hint: Pattern,
-    mojibake_hint_first: Option<CharSet>,
+    mojibake_hint_prefix: Vec<CharSet>,
     gbk_lead: CharSet,
     gbk_encode: HashMap<char, (u8, u8)>,
     gbk_one_way: CharSet,
@@ -450,7 +450,7 @@ pub struct Normalizer {
     marker_max: usize,
     marker_before: CharSet,
     marker_spaces: CharSet,
-    full_width: HashMap<char, char>,
+    full_width: [char; 128], // '\0': no full-width form
     artifact_words: Vec<Vec<char>>,       // longest first, then by text (the Python scan's order)
     artifact_rules: Vec<Vec<Artifact>>,   // the rows of each word, in file order
     artifact_first: CharSet,
@@ -482,6 +482,19 @@ impl<'t> CharCursor<'t> {
         self.byte = byte;
         self.chars
     }
+}
+
+/// The text as UTF-8 (`String::from_iter` pushes one character at a time; this is
+/// several times faster on long texts).
+fn to_utf8(t: &[char]) -> String {
+    let len: usize = t.iter().map(|c| c.len_utf8()).sum();
+    let mut bytes = vec![0u8; len];
+    let mut at = 0;
+    for &c in t {
+        at += c.encode_utf8(&mut bytes[at..]).len();
+    }
+    // SAFETY: every byte was written by `char::encode_utf8`
+    unsafe { String::from_utf8_unchecked(bytes) }
 }
 
 /// The text as UTF-8, with the byte offset of every code point (and of the end).
@@ -605,12 +618,12 @@ impl Normalizer {
 
     /// The ftfy step, in Python, when its cheap check finds a candidate.
     fn mojibake(&self, py: Python<'_>, t: &[char]) -> PyResult<Vec<Edit>> {
-        if let Some(first) = &self.mojibake_hint_first {
-            if !t.iter().any(|&c| first.has(c)) {
-                return Ok(Vec::new());
-            }
+        // a match starts with one character of each prefix set, in order
+        let k = self.mojibake_hint_prefix.len();
+        if k > 0 && !t.windows(k).any(|w| w.iter().zip(&self.mojibake_hint_prefix).all(|(&c, set)| set.has(c))) {
+            return Ok(Vec::new());
         }
-        let s: String = t.iter().collect();
+        let s = to_utf8(t);
         let s = s.as_str();
         match self.mojibake_hint.is_match(s) {
             Ok(false) => return Ok(Vec::new()),
@@ -692,7 +705,7 @@ impl Normalizer {
         if !t.iter().any(|&c| self.pinyin_gate.has(c)) {
             return edits;
         }
-        let s: String = t.iter().collect();
+        let s = to_utf8(t);
         let s = s.as_str();
         let mut i = 0; // code points
         let mut b = 0; // bytes
@@ -885,7 +898,7 @@ impl Normalizer {
             if !needs.iter().all(|set| t.iter().any(|&c| set.has(c))) {
                 continue; // a character every match holds is missing
             }
-            let s = utf8.get_or_insert_with(|| t.iter().collect()).as_str();
+            let s = utf8.get_or_insert_with(|| to_utf8(t)).as_str();
             let mut cursor = CharCursor::new(s);
             for m in reference.find_iter(s) {
                 let (ms, me) = (cursor.at(m.start()), cursor.at(m.end()));
@@ -894,9 +907,14 @@ impl Normalizer {
                 ranges.push((start, end));
             }
         }
-        let has = |needle: &[char]| t.windows(needle.len()).any(|w| w == needle);
-        if has(&[':', '/', '/']) || has(&['w', 'w', 'w', '.']) {
-            let s = utf8.get_or_insert_with(|| t.iter().collect()).as_str();
+        // the Python step's gate: "://" in text or "www." in text
+        let url_gate = (0..t.len()).any(|k| match t[k] {
+            ':' => t[k + 1..].starts_with(&['/', '/']),
+            'w' => t[k + 1..].starts_with(&['w', 'w', '.']),
+            _ => false,
+        });
+        if url_gate {
+            let s = utf8.get_or_insert_with(|| to_utf8(t)).as_str();
             let mut cursor = CharCursor::new(s);
             for m in self.url.find_iter(s) {
                 ranges.push((cursor.at(m.start()), cursor.at(m.end())));
@@ -996,7 +1014,7 @@ impl Normalizer {
             }
             if c != '"' {
                 if 0 < pos && pos + 1 < n && self.han.has(t[pos - 1]) && self.han.has(t[pos + 1]) {
-                    changes.push((pos, self.full_width[&c], self.fam.punctuation));
+                    changes.push((pos, self.full_width[c as usize], self.fam.punctuation));
                 }
             } else if let Some(close) = Self::paired(t, pos, &['"', '“', '”', '\n'], 200, 1, '"') {
                 let convert = t[pos + 1..close].iter().any(|&x| self.han.has(x));
@@ -1085,7 +1103,7 @@ impl Normalizer {
                         if c == '.' && p > 0 && self.numerals.has(t[p - 1]) && self.is_list_marker(t, p) {
                             continue;
                         }
-                        new.push((p, self.full_width[&c]));
+                        new.push((p, self.full_width[c as usize]));
                     }
                 }
             }
@@ -1337,9 +1355,13 @@ impl Normalizer {
         let damaged = format!(r"\(?(?:{syllable})\)");
         let pinyin_lost = format!(r"^[?\x{{fffd}}]{damaged}(?:[?\x{{fffd}}]?{damaged})*");
         let pinyin_reading = format!(r"^\((?:{syllable})\)(?:\((?:{syllable})\))*");
-        let mut full_width = HashMap::new();
+        let mut full_width = ['\0'; 128];
         for (k, v) in &spec.full_width {
-            full_width.insert(single_char(k)?, single_char(v)?);
+            let k = single_char(k)?;
+            if !k.is_ascii() {
+                return Err(PyValueError::new_err(format!("full-width table: {k:?} is not ASCII")));
+            }
+            full_width[k as usize] = single_char(v)?;
         }
         let mut gbk_encode = HashMap::new();
         for (k, v) in &spec.gbk_members {
@@ -1355,11 +1377,7 @@ impl Normalizer {
             inline_space: CharSet::from_class(&spec.inline_space),
             py_space: CharSet::from_chars(&spec.python_spaces),
             mojibake_hint: compile(&spec.mojibake_hint, false, false).map_err(PyValueError::new_err)?,
-            mojibake_hint_first: if spec.mojibake_hint_first.is_empty() {
-                None
-            } else {
-                Some(CharSet::from_chars(&spec.mojibake_hint_first))
-            },
+            mojibake_hint_prefix: spec.mojibake_hint_prefix.iter().map(|chars| CharSet::from_chars(chars)).collect(),
             gbk_lead: CharSet::from_chars(&spec.gbk_lead),
             gbk_one_way: CharSet::from_chars(&spec.gbk_one_way),
             gbk_encode,
