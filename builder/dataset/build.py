@@ -403,12 +403,14 @@ def _plan_row_group(task: tuple[int, int, int]) -> _RowGroupPlan:
     if not changed:
         return _RowGroupPlan(file_no, group, rows_by_split, None, None, [])
     rows = spool.read_row_group(group, columns=["text", "spans", "alignment", "label_source"])
-    spans_column = rows.column("spans").to_pylist()
-    label_sources = rows.column("label_source").to_pylist()
+    texts, spans_in, alignments = rows.column("text"), rows.column("spans"), rows.column("alignment")
+    new_spans: list[list[dict[str, Any]]] = []
+    new_sources: list[str] = []
     pairs: list[tuple[str, list, list]] = []
     for i, touched in changed:
-        text = rows.column("text")[i].as_py()
-        spans = [Span(s["start"], s["end"], LABEL_NAMES[s["label"]], s["rule"]) for s in spans_column[i]]
+        text = texts[i].as_py()
+        spans = [Span(s["start"], s["end"], LABEL_NAMES[s["label"]], s["rule"]) for s in spans_in[i].as_py()]
+        label_source = rows.column("label_source")[i].as_py()
         if touched:
             spans = ctx.signal.apply(sources[i], text, spans)
         gold_spans = ctx.gold.spans_for(ids[i], text)
@@ -416,20 +418,28 @@ def _plan_row_group(task: tuple[int, int, int]) -> _RowGroupPlan:
             pairs.append((text, gold_spans, list(spans)))
             if ctx.labels == "auto":
                 spans = gold_spans
-                label_sources[i] = "gold"
-        alignment = rows.column("alignment")[i].as_py()
-        spans_column[i] = spans_to_records(
-            sorted(spans), Alignment(alignment["text_offsets"], alignment["raw_offsets"])
+                label_source = "gold"
+        alignment = alignments[i].as_py()
+        new_spans.append(
+            spans_to_records(sorted(spans), Alignment(alignment["text_offsets"], alignment["raw_offsets"]))
         )
+        new_sources.append(label_source)
+    # the rebuilt rows go after the old column, and one take puts each row in its place:
+    # the unchanged rows are never converted to Python
+    n = rows.num_rows
+    order = list(range(n))
+    for k, (i, _touched) in enumerate(changed):
+        order[i] = n + k
     schema = FEATURES.arrow_schema
-    return _RowGroupPlan(
-        file_no,
-        group,
-        rows_by_split,
-        pa.array(spans_column, type=schema.field("spans").type),
-        pa.array(label_sources, type=pa.string()),
-        pairs,
-    )
+    take = pa.array(order, pa.int32())
+    spans_type = schema.field("spans").type
+    spans_column = pa.concat_arrays(
+        [spans_in.combine_chunks(), pa.array(new_spans, type=spans_type)]
+    ).take(take)
+    source_column = pa.concat_arrays(
+        [rows.column("label_source").combine_chunks().cast(pa.string()), pa.array(new_sources, pa.string())]
+    ).take(take)
+    return _RowGroupPlan(file_no, group, rows_by_split, spans_column, source_column, pairs)
 
 
 def _apply_plan(spool_files: list[Path], plan: _RowGroupPlan) -> list[tuple[str, pa.RecordBatch]]:
