@@ -158,6 +158,7 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
             raise ValueError(f"pattern {name}: {why}")
     most, before = _list_marker_shape()
     changing = opencc_dicts.changing_chars(config.opencc_config)
+    config_file = opencc_dicts.config_path(config.opencc_config)
     members = {c: tuple(c.encode("gbk")) for c in gbk_mojibake.member_chars()}
     return {
         "families": list(EDIT_FAMILIES),
@@ -194,6 +195,8 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
         "left_window": artifacts.LEFT_WINDOW,
         "divergent": "".join(sorted(set().union(*divergent_chars().values()))),
         "t2s_changing": None if changing is None else "".join(sorted(changing)),
+        "opencc_library": opencc_dicts.extension_file(),
+        "opencc_config_path": None if config_file is None else str(config_file),
     }
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import opencc
 
-__all__ = ["changing_chars", "dictionary_files"]
+__all__ = ["changing_chars", "config_path", "dictionary_files", "extension_file"]
 
 
 def _share_dir() -> Path:
@@ -57,12 +57,24 @@ def _dict_entries(node: object) -> Iterator[dict]:
             yield from _dict_entries(value)
 
 
+def config_path(config: str) -> Path | None:
+    """The JSON file of the packaged configuration ``config`` (``t2s``, ``t2s.json``), or None."""
+    name = config if config.endswith(".json") else f"{config}.json"
+    path = _share_dir() / name
+    return path if path.is_file() else None
+
+
+def extension_file() -> str | None:
+    """The file of the loaded OpenCC extension module (it also exports OpenCC's C API)."""
+    module = getattr(opencc, "opencc_clib", None)
+    return getattr(module, "__file__", None)
+
+
 def dictionary_files(config: str) -> list[Path] | None:
     """The dictionary files the configuration ``config`` (``t2s``, ``t2s.json``) reads,
     or None when it is not a packaged configuration."""
-    name = config if config.endswith(".json") else f"{config}.json"
-    path = _share_dir() / name
-    if not path.is_file():
+    path = config_path(config)
+    if path is None:
         return None
     entries = list(_dict_entries(json.loads(path.read_text(encoding="utf-8"))))
     if any(e["type"] not in ("ocd2", "text") for e in entries):

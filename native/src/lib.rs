@@ -259,6 +259,8 @@ impl Pattern {
     /// For an anchored pattern: the end of the match and the text of group 1, if any.
     fn match_end_and_group1<'t>(&self, text: &'t str) -> Fallible<Option<(usize, Option<&'t str>)>> {
         match self {
+            // the DFA answers "no" quickly; captures need the slower NFA, so only on a match
+            Pattern::Plain(re) if !re.is_match(text) => Ok(None),
             Pattern::Plain(re) => Ok(re.captures(text).map(|c| {
                 (c.get(0).map_or(0, |m| m.end()), c.get(1).map(|g| g.as_str()))
             })),

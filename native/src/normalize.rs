@@ -19,8 +19,80 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::AsPyPointer;
 use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::os::raw::{c_char, c_int, c_void};
 
 type Outcome<T> = Result<T, &'static str>;
+
+/// OpenCC's C API, taken from the extension module the `opencc` package already loaded
+/// (its shared object exports `opencc_open`, `opencc_convert_utf8`, ...). Calling it
+/// directly skips four conversions between Python strings and UTF-8 per document; the
+/// dictionaries, the configuration and the code are the ones the Python binding uses.
+struct OpenccC {
+    handle: *mut c_void,
+    convert: unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> *mut c_char,
+    free: unsafe extern "C" fn(*mut c_char),
+    close: unsafe extern "C" fn(*mut c_void) -> c_int,
+}
+
+// SAFETY: the converter is only used while the GIL is held (one thread at a time).
+unsafe impl Send for OpenccC {}
+
+extern "C" {
+    fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
+    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+}
+
+impl OpenccC {
+    /// `library`: the loaded module's file; `config`: the path of the configuration JSON.
+    fn open(library: &str, config: &str) -> Option<OpenccC> {
+        const RTLD_NOW: c_int = 2;
+        const RTLD_NOLOAD: c_int = 4; // only a library that is already loaded
+        let library = CString::new(library).ok()?;
+        let config = CString::new(config).ok()?;
+        unsafe {
+            let lib = dlopen(library.as_ptr(), RTLD_NOW | RTLD_NOLOAD);
+            if lib.is_null() {
+                return None;
+            }
+            let sym = |name: &[u8]| {
+                let p = dlsym(lib, name.as_ptr() as *const c_char);
+                (!p.is_null()).then_some(p)
+            };
+            let open: unsafe extern "C" fn(*const c_char) -> *mut c_void = std::mem::transmute(sym(b"opencc_open\0")?);
+            let convert = std::mem::transmute(sym(b"opencc_convert_utf8\0")?);
+            let free = std::mem::transmute(sym(b"opencc_convert_utf8_free\0")?);
+            let close = std::mem::transmute(sym(b"opencc_close\0")?);
+            let handle = open(config.as_ptr());
+            if handle.is_null() || handle as isize == -1 {
+                return None;
+            }
+            Some(OpenccC { handle, convert, free, close })
+        }
+    }
+
+    /// The conversion of `t`, or None when the library reports an error.
+    fn convert(&self, t: &[char]) -> Option<Vec<char>> {
+        let input = to_utf8(t);
+        unsafe {
+            let out = (self.convert)(self.handle, input.as_ptr() as *const c_char, input.len());
+            if out.is_null() {
+                return None;
+            }
+            let converted = CStr::from_ptr(out).to_str().ok().map(|s| s.chars().collect());
+            (self.free)(out);
+            converted
+        }
+    }
+}
+
+impl Drop for OpenccC {
+    fn drop(&mut self) {
+        unsafe {
+            (self.close)(self.handle);
+        }
+    }
+}
 
 /// A set of characters given as the body of a Python regex class (`a-z` ranges allowed):
 /// a bitmap of the Basic Multilingual Plane, and sorted ranges above it.
@@ -420,6 +492,12 @@ struct NormalizerSpec {
     /// characters OpenCC can change (`builder.normalize.opencc_dicts`), if known
     #[pyo3(item)]
     t2s_changing: Option<String>,
+    /// the loaded OpenCC extension module's file and the configuration's JSON path,
+    /// for its C API (None: call the Python binding)
+    #[pyo3(item)]
+    opencc_library: Option<String>,
+    #[pyo3(item)]
+    opencc_config_path: Option<String>,
 }
 
 #[pyclass(module = "zhwb_native")]
@@ -460,6 +538,7 @@ pub struct Normalizer {
     divergent: CharSet,
     t2s: PyObject,
     t2s_changing: Option<CharSet>,
+    opencc_c: Option<OpenccC>,
 }
 
 /// Code-point offsets of regex matches, converted from byte offsets as they come (in order).
@@ -770,10 +849,9 @@ impl Normalizer {
             }
         }
         if all {
-            let converted = self.t2s.call1(py, (as_str()?,))?;
-            let new = match chars_of(converted.as_ref(py))? {
-                Some(new) => new,
-                None => return Ok(Err("t2s returned a lone surrogate")),
+            let new = match self.opencc(py, t, as_str)? {
+                Ok(new) => new,
+                Err(why) => return Ok(Err(why)),
             };
             if new == t {
                 return Ok(Ok(None));
@@ -800,10 +878,9 @@ impl Normalizer {
             }
             joined.extend_from_slice(&t[start..end]);
         }
-        let converted = self.t2s.call1(py, (str_of(py, &joined)?,))?;
-        let new = match chars_of(converted.as_ref(py))? {
-            Some(new) => new,
-            None => return Ok(Err("t2s returned a lone surrogate")),
+        let new = match self.opencc(py, &joined, || str_of(py, &joined))? {
+            Ok(new) => new,
+            Err(why) => return Ok(Err(why)),
         };
         if new == joined {
             return Ok(Ok(None));
@@ -826,6 +903,16 @@ impl Normalizer {
             }
         }
         Ok(Ok(Some((out, changed))))
+    }
+
+    /// OpenCC on `t`: through the C API when it was found, else the Python callable.
+    fn opencc(&self, py: Python<'_>, t: &[char], as_str: impl FnOnce() -> PyResult<PyObject>) -> PyResult<Outcome<Vec<char>>> {
+        // the C API takes NUL-terminated output: a text holding NUL goes through Python
+        if let (Some(c), false) = (&self.opencc_c, t.contains(&'\0')) {
+            return Ok(c.convert(t).ok_or("OpenCC reported an error"));
+        }
+        let converted = self.t2s.call1(py, (as_str()?,))?;
+        Ok(chars_of(converted.as_ref(py))?.ok_or("t2s returned a lone surrogate"))
     }
 
     // -- step 6: conversion artifacts --------------------------------------------------
@@ -1304,6 +1391,12 @@ impl Normalizer {
 
 #[pymethods]
 impl Normalizer {
+    /// True when OpenCC is called through its C API (see `OpenccC`), False when through Python.
+    #[getter]
+    fn opencc_c_api(&self) -> bool {
+        self.opencc_c.is_some()
+    }
+
     /// `Normalizer(spec, t2s, mojibake)`: `spec` as built by `builder.normalize.native`,
     /// `t2s` the OpenCC conversion (str → str), `mojibake` the ftfy step (str → list of
     /// `(start, end, replacement, family)`). Raises ValueError on a bad spec.
@@ -1409,6 +1502,10 @@ impl Normalizer {
             divergent: CharSet::from_chars(&spec.divergent),
             t2s,
             t2s_changing: spec.t2s_changing.map(|chars| CharSet::from_chars(&chars)),
+            opencc_c: match (&spec.opencc_library, &spec.opencc_config_path) {
+                (Some(lib), Some(config)) => OpenccC::open(lib, config),
+                _ => None,
+            },
             fam,
         })
     }
