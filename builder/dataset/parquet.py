@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from builder.schema import FEATURES
 
-__all__ = ["DICTIONARY_COLUMNS", "ShardWriter", "WrittenFile", "shard_name"]
+__all__ = ["DICTIONARY_COLUMNS", "ZSTD_LEVEL", "ShardWriter", "WrittenFile", "shard_name"]
 
 #: Columns whose values repeat (site names, rule ids, ...). Only these are
 #: dictionary-encoded: the document texts are all distinct, so trying a
