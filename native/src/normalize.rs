@@ -466,6 +466,9 @@ struct NormalizerSpec {
     /// per reference pattern: sets of characters, one of each in every match
     #[pyo3(item)]
     reference_needs: Vec<Vec<String>>,
+    /// per reference pattern: run it without the regex crate's literal prefilter
+    #[pyo3(item)]
+    reference_unfiltered: Vec<bool>,
     #[pyo3(item)]
     list_numerals: String,
     /// most numerals in one list marker
@@ -632,6 +635,17 @@ fn single_char(s: &str) -> PyResult<char> {
     match (it.next(), it.next()) {
         (Some(c), None) => Ok(c),
         _ => Err(PyValueError::new_err(format!("expected one character, got {s:?}"))),
+    }
+}
+
+/// `pattern`, and with `unfiltered` behind an empty group: the same matches, but the
+/// regex crate then scans with its DFA alone instead of stopping at every candidate of
+/// a literal prefilter (for a pattern that starts with a digit, every digit).
+fn plain_maybe_unfiltered(pattern: &str, unfiltered: bool) -> PyResult<regex::Regex> {
+    if unfiltered {
+        plain(&format!("(?:)(?:{pattern})"))
+    } else {
+        plain(pattern)
     }
 }
 
@@ -1482,7 +1496,10 @@ impl Normalizer {
             pinyin_gate: CharSet::from_chars(&spec.pinyin_gate),
             lost: single_char(&spec.lost)?,
             url: plain(&spec.url)?,
-            references: vec![plain(&spec.reference_issue)?, plain(&spec.reference_tag)?],
+            references: vec![
+                plain_maybe_unfiltered(&spec.reference_issue, spec.reference_unfiltered[0])?,
+                plain_maybe_unfiltered(&spec.reference_tag, spec.reference_unfiltered[1])?,
+            ],
             reference_needs: spec
                 .reference_needs
                 .iter()
