@@ -173,7 +173,7 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
         if why:
             raise ValueError(f"pattern {name}: {why}")
     most, before = _list_marker_shape()
-    changing = opencc_dicts.changing_chars(config.opencc_config)
+    opencc_sets = opencc_dicts.character_sets(config.opencc_config)
     config_file = opencc_dicts.config_path(config.opencc_config)
     members = {c: tuple(c.encode("gbk")) for c in gbk_mojibake.member_chars()}
     return {
@@ -211,7 +211,8 @@ def normalizer_spec(config: NormalizerConfig) -> dict[str, Any]:
         },
         "left_window": artifacts.LEFT_WINDOW,
         "divergent": "".join(sorted(set().union(*divergent_chars().values()))),
-        "t2s_changing": None if changing is None else "".join(sorted(changing)),
+        "t2s_changing": None if opencc_sets is None else "".join(sorted(opencc_sets[0])),
+        "t2s_keyed": None if opencc_sets is None else "".join(sorted(opencc_sets[1])),
         "opencc_library": opencc_dicts.extension_file(),
         "opencc_config_path": None if config_file is None else str(config_file),
     }

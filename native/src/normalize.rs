@@ -492,9 +492,11 @@ struct NormalizerSpec {
     /// characters the regex engines read differently (`engine_divergence.toml`)
     #[pyo3(item)]
     divergent: String,
-    /// characters OpenCC can change (`builder.normalize.opencc_dicts`), if known
+    /// characters OpenCC can change, and characters in some key (`builder.normalize.opencc_dicts`), if known
     #[pyo3(item)]
     t2s_changing: Option<String>,
+    #[pyo3(item)]
+    t2s_keyed: Option<String>,
     /// the loaded OpenCC extension module's file and the configuration's JSON path,
     /// for its C API (None: call the Python binding)
     #[pyo3(item)]
@@ -541,6 +543,7 @@ pub struct Normalizer {
     divergent: CharSet,
     t2s: PyObject,
     t2s_changing: Option<CharSet>,
+    t2s_keyed: Option<CharSet>,
     opencc_c: Option<OpenccC>,
 }
 
@@ -570,13 +573,36 @@ impl<'t> CharCursor<'t> {
 /// several times faster on long texts).
 fn to_utf8(t: &[char]) -> String {
     let len: usize = t.iter().map(|c| c.len_utf8()).sum();
-    let mut bytes = vec![0u8; len];
-    let mut at = 0;
-    for &c in t {
-        at += c.encode_utf8(&mut bytes[at..]).len();
+    let mut bytes: Vec<u8> = Vec::with_capacity(len);
+    // SAFETY: exactly `len` bytes are written (the lengths summed above), each
+    // character encoded as UTF-8 by hand, so the buffer is valid UTF-8
+    unsafe {
+        let mut p = bytes.as_mut_ptr();
+        for &c in t {
+            let u = c as u32;
+            if u < 0x80 {
+                *p = u as u8;
+                p = p.add(1);
+            } else if u < 0x800 {
+                *p = (0xC0 | (u >> 6)) as u8;
+                *p.add(1) = (0x80 | (u & 0x3F)) as u8;
+                p = p.add(2);
+            } else if u < 0x10000 {
+                *p = (0xE0 | (u >> 12)) as u8;
+                *p.add(1) = (0x80 | ((u >> 6) & 0x3F)) as u8;
+                *p.add(2) = (0x80 | (u & 0x3F)) as u8;
+                p = p.add(3);
+            } else {
+                *p = (0xF0 | (u >> 18)) as u8;
+                *p.add(1) = (0x80 | ((u >> 12) & 0x3F)) as u8;
+                *p.add(2) = (0x80 | ((u >> 6) & 0x3F)) as u8;
+                *p.add(3) = (0x80 | (u & 0x3F)) as u8;
+                p = p.add(4);
+            }
+        }
+        bytes.set_len(len);
+        String::from_utf8_unchecked(bytes)
     }
-    // SAFETY: every byte was written by `char::encode_utf8`
-    unsafe { String::from_utf8_unchecked(bytes) }
 }
 
 /// The text as UTF-8, with the byte offset of every code point (and of the end).
@@ -837,26 +863,35 @@ impl Normalizer {
     /// nothing changed; `Err` when a line changed length (the Python step diffs it).
     /// `as_str` gives the text as a Python `str` (the caller's, when nothing changed yet).
     ///
-    /// With the changing set of the OpenCC configuration (`builder.normalize.opencc_dicts`),
-    /// only the lines holding one of its characters go to OpenCC, joined by line breaks:
-    /// OpenCC never matches across a break, so they convert as they would in place.
+    /// With the character sets of the OpenCC configuration (`builder.normalize.opencc_dicts`),
+    /// only the pieces between unkeyed characters that hold a changing character go to
+    /// OpenCC, joined by line breaks: no match crosses an unkeyed character, so they
+    /// convert as they would in place.
     fn t2s(
         &self,
         py: Python<'_>,
         t: &[char],
         as_str: impl FnOnce() -> PyResult<PyObject>,
     ) -> PyResult<Outcome<Option<(Vec<char>, usize)>>> {
-        let mut lines: Vec<(usize, usize)> = Vec::new(); // lines that may change
+        // pieces that may change: runs between characters no key holds (a line break
+        // is one), holding a character some entry changes
+        let mut lines: Vec<(usize, usize)> = Vec::new();
         let mut all = true;
-        if let Some(changing) = &self.t2s_changing {
+        if let (Some(changing), Some(keyed)) = (&self.t2s_changing, &self.t2s_keyed) {
             let mut start = 0;
-            for end in t.iter().enumerate().filter(|(_, &c)| c == '\n').map(|(k, _)| k).chain(std::iter::once(t.len())) {
-                if t[start..end].iter().any(|&c| changing.has(c)) {
-                    lines.push((start, end));
-                } else {
-                    all = false;
+            let mut may_change = false;
+            for k in 0..=t.len() {
+                if k == t.len() || !keyed.has(t[k]) {
+                    if may_change {
+                        lines.push((start, k));
+                    } else if k > start || k < t.len() {
+                        all = false;
+                    }
+                    start = k + 1;
+                    may_change = false;
+                } else if changing.has(t[k]) {
+                    may_change = true;
                 }
-                start = end + 1;
             }
             if lines.is_empty() {
                 return Ok(Ok(None));
@@ -1519,6 +1554,7 @@ impl Normalizer {
             divergent: CharSet::from_chars(&spec.divergent),
             t2s,
             t2s_changing: spec.t2s_changing.map(|chars| CharSet::from_chars(&chars)),
+            t2s_keyed: spec.t2s_keyed.map(|chars| CharSet::from_chars(&chars)),
             opencc_c: match (&spec.opencc_library, &spec.opencc_config_path) {
                 (Some(lib), Some(config)) => OpenccC::open(lib, config),
                 _ => None,
