@@ -185,3 +185,9 @@ def test_the_evidence_scale_reaches_the_twin() -> None:
     assert got is not None
     assert _fields(got) == _fields(normalize_in_python(raw, strict))
     assert got.text != _compiled().normalize(raw).text  # the scale made a difference
+
+
+def test_opencc_is_called_through_its_c_api() -> None:
+    """The opencc extension exports OpenCC's C API; the twin finds it (else it would
+    call the Python binding: same output, slower)."""
+    assert _compiled()._native.opencc_c_api

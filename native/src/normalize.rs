@@ -167,6 +167,32 @@ impl CharSet {
     }
 }
 
+// What a character can set off, one bit per cheap check (see `Normalizer::scan`).
+const F_CONTROL: u16 = 1 << 0; // CR, a control character, C1, U+FEFF/FFFE/FFFF
+const F_HINT0: u16 = 1 << 1; // can start a mojibake hint
+const F_HINT1: u16 = 1 << 2; // can be its second character
+const F_GBK_LEAD: u16 = 1 << 3;
+const F_TONE: u16 = 1 << 4; // a tone-marked vowel (pinyin)
+const F_CHANGING: u16 = 1 << 5; // OpenCC may change it
+const F_ART_FIRST: u16 = 1 << 6; // starts an artifact word
+const F_PUNCT: u16 = 1 << 7; // , ; : ! ? . ( ) "
+const F_DIVERGENT: u16 = 1 << 8;
+const F_KEYED: u16 = 1 << 9; // in some OpenCC dictionary key
+
+/// The checks a text sets off: the OR of its characters' bits, and whether a hint's
+/// first character is followed by a possible second one.
+#[derive(Clone, Copy)]
+struct Scan {
+    flags: u16,
+    hint_pair: bool,
+}
+
+impl Scan {
+    fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+}
+
 /// The families of `builder.normalize.families.EDIT_FAMILIES`, by index.
 struct Families {
     names: Vec<String>,
@@ -544,6 +570,8 @@ pub struct Normalizer {
     t2s: PyObject,
     t2s_changing: Option<CharSet>,
     t2s_keyed: Option<CharSet>,
+    /// the `F_*` bits of every BMP character (characters above are classified one by one)
+    classes: Vec<u16>,
     opencc_c: Option<OpenccC>,
 }
 
@@ -688,6 +716,78 @@ impl Normalizer {
         text.iter().all(|&c| self.is_py_space(c))
     }
 
+    fn classify(&self, c: char) -> u16 {
+        let mut f = 0;
+        let u = c as u32;
+        if c == '\r' || Self::is_control(c) || (0x80..=0x9f).contains(&u) {
+            f |= F_CONTROL;
+        }
+        if let Some(set) = self.mojibake_hint_prefix.first() {
+            if set.has(c) {
+                f |= F_HINT0;
+            }
+        }
+        if let Some(set) = self.mojibake_hint_prefix.get(1) {
+            if set.has(c) {
+                f |= F_HINT1;
+            }
+        }
+        if self.gbk_lead.has(c) {
+            f |= F_GBK_LEAD;
+        }
+        if self.pinyin_gate.has(c) {
+            f |= F_TONE;
+        }
+        if self.t2s_changing.as_ref().map_or(false, |set| set.has(c)) {
+            f |= F_CHANGING;
+        }
+        if self.artifact_first.has(c) {
+            f |= F_ART_FIRST;
+        }
+        if matches!(c, ',' | ';' | ':' | '!' | '?' | '.' | '(' | ')' | '"') {
+            f |= F_PUNCT;
+        }
+        if self.divergent.has(c) {
+            f |= F_DIVERGENT;
+        }
+        if self.t2s_keyed.as_ref().map_or(false, |set| set.has(c)) {
+            f |= F_KEYED;
+        }
+        f
+    }
+
+    #[inline]
+    fn class_of(&self, c: char) -> u16 {
+        let u = c as u32;
+        if u < 0x10000 {
+            self.classes[u as usize]
+        } else {
+            self.classify(c)
+        }
+    }
+
+    fn class_table(&self) -> Vec<u16> {
+        (0u32..0x10000).map(|u| char::from_u32(u).map_or(0, |c| self.classify(c))).collect()
+    }
+
+    /// One pass over the text for every cheap check of the pipeline (each a necessary
+    /// condition for its step to find anything), so a step that cannot apply costs nothing.
+    fn scan(&self, t: &[char]) -> Scan {
+        let (mut flags, mut prev, mut pair) = (0u16, 0u16, false);
+        for &c in t {
+            let f = self.class_of(c);
+            pair |= prev & F_HINT0 != 0 && f & F_HINT1 != 0;
+            flags |= f;
+            prev = f;
+        }
+        let hint_pair = match self.mojibake_hint_prefix.len() {
+            0 => true, // nothing known: the regex decides
+            1 => flags & F_HINT0 != 0,
+            _ => pair,
+        };
+        Scan { flags, hint_pair }
+    }
+
     // -- step 2: line ends and controls ----------------------------------------
 
     fn is_control(c: char) -> bool {
@@ -821,9 +921,6 @@ impl Normalizer {
     /// character); here each is an anchored regex tried only where it can start.
     fn pinyin(&self, t: &[char]) -> Vec<Edit> {
         let mut edits = Vec::new();
-        if !t.iter().any(|&c| self.pinyin_gate.has(c)) {
-            return edits;
-        }
         let s = to_utf8(t);
         let s = s.as_str();
         let mut i = 0; // code points
@@ -877,11 +974,12 @@ impl Normalizer {
         // is one), holding a character some entry changes
         let mut lines: Vec<(usize, usize)> = Vec::new();
         let mut all = true;
-        if let (Some(changing), Some(keyed)) = (&self.t2s_changing, &self.t2s_keyed) {
+        if self.t2s_changing.is_some() && self.t2s_keyed.is_some() {
             let mut start = 0;
             let mut may_change = false;
             for k in 0..=t.len() {
-                if k == t.len() || !keyed.has(t[k]) {
+                let f = if k == t.len() { 0 } else { self.class_of(t[k]) };
+                if f & F_KEYED == 0 {
                     if may_change {
                         lines.push((start, k));
                     } else if k > start || k < t.len() {
@@ -889,7 +987,7 @@ impl Normalizer {
                     }
                     start = k + 1;
                     may_change = false;
-                } else if changing.has(t[k]) {
+                } else if f & F_CHANGING != 0 {
                     may_change = true;
                 }
             }
@@ -1210,9 +1308,6 @@ impl Normalizer {
     }
 
     fn punctuation(&self, t: &mut [char]) -> (usize, usize) {
-        if !t.iter().any(|&c| matches!(c, ',' | ';' | ':' | '!' | '?' | '.' | '(' | ')' | '"')) {
-            return (0, 0);
-        }
         let (starts, ends) = self.protected_ranges(t);
         let (mut punct, mut quotes) = (0, 0);
         if t.iter().any(|&c| c == '(' || c == ')' || c == '"') {
@@ -1367,7 +1462,8 @@ impl Normalizer {
             Some(chars) => chars,
             None => return Ok(Err("a lone surrogate")),
         };
-        if raw.iter().any(|&c| self.divergent.has(c)) {
+        let mut scan = self.scan(&raw);
+        if scan.has(F_DIVERGENT) {
             return Ok(Err("engines disagree on a character of the text"));
         }
         let raw_len = raw.len();
@@ -1393,33 +1489,65 @@ impl Normalizer {
                 }
             }};
         }
+        // each step runs only when the last scan says it may apply; a step that changed
+        // the text makes the next check scan again
         let mut changed = false;
-        changed |= edit_step!(self.controls(&text, true));
-        changed |= edit_step!(self.mojibake(py, &text)?);
-        changed |= edit_step!(self.gbk_mojibake(&text, self.fam.gbk_mojibake));
-        changed |= edit_step!(self.controls(&text, false));
-        changed |= edit_step!(self.pinyin(&text));
+        if scan.has(F_CONTROL) && edit_step!(self.controls(&text, true)) {
+            changed = true;
+            scan = self.scan(&text);
+        }
+        let mut repaired = false;
+        if scan.hint_pair {
+            repaired |= edit_step!(self.mojibake(py, &text)?);
+        }
+        if scan.has(F_GBK_LEAD) {
+            repaired |= edit_step!(self.gbk_mojibake(&text, self.fam.gbk_mojibake));
+        }
+        if repaired {
+            changed = true;
+            scan = self.scan(&text);
+        }
+        if scan.has(F_CONTROL) && edit_step!(self.controls(&text, false)) {
+            changed = true;
+            scan = self.scan(&text);
+        }
+        if scan.has(F_TONE) && edit_step!(self.pinyin(&text)) {
+            changed = true;
+            scan = self.scan(&text);
+        }
         let unchanged = !changed;
         let as_str = || if unchanged { Ok(raw_obj.into_py(py)) } else { str_of(py, &text) };
-        match self.t2s(py, &text, as_str)? {
-            Err(why) => return Ok(Err(why)),
-            Ok(None) => {}
-            Ok(Some((new, n))) => {
-                text = new;
-                counts[self.fam.t2s] += n as u64;
-                changed = true;
+        // without the dictionaries' character sets every text goes to OpenCC
+        if self.t2s_changing.is_none() || self.t2s_keyed.is_none() || scan.has(F_CHANGING) {
+            match self.t2s(py, &text, as_str)? {
+                Err(why) => return Ok(Err(why)),
+                Ok(None) => {}
+                Ok(Some((new, n))) => {
+                    text = new;
+                    counts[self.fam.t2s] += n as u64;
+                    changed = true;
+                    scan = self.scan(&text);
+                }
             }
         }
-        changed |= edit_step!(self.artifacts(&text));
-        let (punct, quotes) = self.punctuation(&mut text);
+        if scan.has(F_ART_FIRST) && edit_step!(self.artifacts(&text)) {
+            changed = true;
+            scan = self.scan(&text);
+        }
+        let (punct, quotes) = if scan.has(F_PUNCT) { self.punctuation(&mut text) } else { (0, 0) };
         counts[self.fam.punctuation] += punct as u64;
         counts[self.fam.quotes] += quotes as u64;
         changed |= punct + quotes > 0;
         changed |= edit_step!(self.whitespace_layout(&text));
         changed |= edit_step!(self.whitespace_spacing(&text));
         // a late step completed a mojibake sequence: the pipeline runs another round, in Python
-        if changed && (!self.gbk_mojibake(&text, self.fam.gbk_mojibake).is_empty() || !self.mojibake(py, &text)?.is_empty()) {
-            return Ok(Err("a repair is pending after the first round"));
+        if changed {
+            let last = self.scan(&text);
+            if (last.has(F_GBK_LEAD) && !self.gbk_mojibake(&text, self.fam.gbk_mojibake).is_empty())
+                || (last.hint_pair && !self.mojibake(py, &text)?.is_empty())
+            {
+                return Ok(Err("a repair is pending after the first round"));
+            }
         }
         let alignment = match steps.split_first() {
             None => (vec![0, raw_len], vec![0, raw_len]),
@@ -1511,7 +1639,7 @@ impl Normalizer {
         }
         let han = CharSet::from_class(&spec.han);
         let left_of_mark = han.union(&CharSet::from_chars(&spec.cjk_close));
-        Ok(Normalizer {
+        let mut normalizer = Normalizer {
             han,
             open_close: CharSet::from_chars(&format!("{}{}", spec.cjk_open, spec.cjk_close)),
             left_of_mark,
@@ -1560,7 +1688,10 @@ impl Normalizer {
                 _ => None,
             },
             fam,
-        })
+            classes: Vec::new(),
+        };
+        normalizer.classes = normalizer.class_table();
+        Ok(normalizer)
     }
 
     /// `(text, text_offsets, raw_offsets, counts)` for `raw`, with `counts` as
