@@ -36,11 +36,14 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
 from builder.labeling.labeler import TERMINAL_CHARS, split_lines
 from builder.labeling.line_shapes import load_line_shapes
 from builder.labeling.rules import RuleSet, load_rules
 from builder.labels import Span
+from builder.native_engine import divergent_chars, enabled, foreign_syntax, native_module
 
 __all__ = ["RepeatedLineSignal", "line_hash"]
 
@@ -49,6 +52,22 @@ __all__ = ["RepeatedLineSignal", "line_hash"]
 # ``resources/lexicons/line_shapes.toml`` (see :mod:`builder.labeling.line_shapes`).
 _HEADING: re.Pattern[str] = load_line_shapes().content_pattern
 _COLONS: str = load_line_shapes().colon_chars
+
+
+@cache
+def _native_filter(max_line_chars: int) -> Any:
+    """The compiled line filter (``native/src/corpus_signal.rs``), or None when the module
+    is missing, turned off, or the content pattern may read differently in Rust."""
+    if not enabled():
+        return None
+    module, _why = native_module()
+    if module is None or not hasattr(module, "LineFilter") or foreign_syntax(_HEADING.pattern):
+        return None
+    if _HEADING.flags & ~re.UNICODE:
+        return None
+    spaces = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+    divergent = "".join(sorted(set().union(*divergent_chars().values())))
+    return module.LineFilter(max_line_chars, _HEADING.pattern, TERMINAL_CHARS, _COLONS, spaces, divergent)
 
 
 def line_hash(line: str) -> int:
@@ -113,6 +132,22 @@ class RepeatedLineSignal:
 
     def candidate_hashes(self, text: str, spans: Iterable[Span]) -> list[int]:
         """Hashes of the lines of ``text`` this signal could ever label, for pass 1.
+
+        Runs the compiled twin of :meth:`candidate_hashes_in_python` when it is
+        installed and may take the text (see :func:`_native_filter`); same result.
+        """
+        compiled = _native_filter(self.max_line_chars)
+        if compiled is not None:
+            try:
+                got = compiled.candidate_hashes(text, [(s.start, s.end) for s in spans])
+            except UnicodeEncodeError:  # a lone surrogate: Rust strings cannot hold one
+                got = None
+            if got is not None:  # None: a character the regex engines read differently
+                return got
+        return self.candidate_hashes_in_python(text, spans)
+
+    def candidate_hashes_in_python(self, text: str, spans: Iterable[Span]) -> list[int]:
+        """The reference for :meth:`candidate_hashes`.
 
         Lines a rule already covers and lines that look like content (long,
         sentence-like, headings) are left out: :meth:`apply` would never label

@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
+mod corpus_signal;
 mod normalize;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -859,6 +860,8 @@ fn find_all(pattern: &str, text: &str, ignore_case: bool) -> PyResult<Vec<(usize
 fn zhwb_native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_class::<Labeler>()?;
     m.add_class::<normalize::Normalizer>()?;
+    m.add_class::<corpus_signal::LineFilter>()?;
+    m.add_function(wrap_pyfunction!(corpus_signal::line_hash64, m)?)?;
     m.add_function(wrap_pyfunction!(find_all, m)?)?;
     Ok(())
 }
