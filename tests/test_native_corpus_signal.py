@@ -89,3 +89,13 @@ def test_same_hashes_on_line_mixtures(lines: list[str], raw_spans: list[tuple[in
     )
     signal = RepeatedLineSignal()
     assert signal.candidate_hashes(text, spans) == signal.candidate_hashes_in_python(text, spans)
+
+
+def test_line_hashes_equal_line_hash(bench_corpus: ModuleType) -> None:
+    compiled = _native_filter(RepeatedLineSignal.DEFAULT_MAX_LINE_CHARS)
+    assert compiled is not None
+    for text in _texts(bench_corpus)[:60] + ["", "\n", " a \n\u3000\n\x1c b\x1f"]:
+        lines = text.split("\n")
+        got = compiled.line_hashes(text)
+        assert len(got) == len(lines)
+        assert all(h == (line_hash(line) if line.strip() else 0) for h, line in zip(got, lines))

@@ -70,6 +70,17 @@ def _native_filter(max_line_chars: int) -> Any:
     return module.LineFilter(max_line_chars, _HEADING.pattern, TERMINAL_CHARS, _COLONS, spaces, divergent)
 
 
+def _line_hashes(text: str) -> list[int] | None:
+    """:func:`line_hash` of every line of ``text``, in one compiled call (None without it)."""
+    compiled = _native_filter(RepeatedLineSignal.DEFAULT_MAX_LINE_CHARS)
+    if compiled is None:
+        return None
+    try:
+        return compiled.line_hashes(text)
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+
+
 def line_hash(line: str) -> int:
     """8-byte BLAKE2b hash of a stripped line, as an int."""
     return _stripped_hash(line.strip())
@@ -83,6 +94,7 @@ class RepeatedLineSignal:
     """Count line repetition per source (pass 1), label repeated lines (pass 2)."""
 
     RULE_ID = "corpus.repeated_line"
+    DEFAULT_MAX_LINE_CHARS = 60
     DEFAULT_LABEL = "site_notice"
 
     def __init__(
@@ -91,7 +103,7 @@ class RepeatedLineSignal:
         min_documents: int = 5,
         min_fraction: float = 0.2,
         max_hashes_per_source: int = 200_000,
-        max_line_chars: int = 60,
+        max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
         rules: RuleSet | None = None,
     ) -> None:
         if threshold < 2:
@@ -254,10 +266,11 @@ class RepeatedLineSignal:
                 if 0 <= lf < len(text) and text[lf] == "\n":
                     covered_lf.add(lf)
         new: dict[int, tuple[str, str]] = {}
+        hashes = _line_hashes(text)
         for i, line in enumerate(lines):
             if touched[i] or not line.strip():
                 continue
-            h = line_hash(line)
+            h = line_hash(line) if hashes is None else hashes[i]
             if table.get(h, 0) < need:
                 continue
             decision = self._decide(h, line)

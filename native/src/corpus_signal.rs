@@ -138,6 +138,20 @@ impl LineFilter {
         })
     }
 
+    /// `line_hash` of every line of `text` (split on LF; 0 for a line that strips to nothing).
+    fn line_hashes(&self, text: &str) -> Vec<u64> {
+        text.split('\n')
+            .map(|line| {
+                let stripped = line.trim_matches(|c: char| self.spaces.has(c));
+                if stripped.is_empty() {
+                    0
+                } else {
+                    blake2b64(stripped.as_bytes())
+                }
+            })
+            .collect()
+    }
+
     /// The sorted, distinct hashes of the lines of `text` the signal could label, given
     /// the document's spans as `(start, end)` code-point offsets; `None` when the text
     /// holds a character the regex engines read differently.
