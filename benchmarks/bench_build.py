@@ -162,6 +162,15 @@ def _labeler_in_use() -> str:
     status = native_status(load_rules())
     return "compiled (zhwb_native)" if status == "ok" else f"Python ({status})"
 
+
+def _normalizer_in_use() -> str:
+    """Which normalizer the build runs, and why when it is the Python one."""
+    from builder.normalize.config import DEFAULT
+    from builder.normalize.native import native_status
+
+    status = native_status(DEFAULT)
+    return "compiled (zhwb_native)" if status == "ok" else f"Python ({status})"
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=2.0, help="MB of document text (default 2: smoke mode)")
@@ -206,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {corpus} — {info['documents']} documents, {mb:.1f} MB text, "
           f"{info['file_bytes'] / 1e6:.1f} MB JSONL in {info['shards']} shards")
     labeler = _labeler_in_use()
+    normalizer = _normalizer_in_use()
     print(f"labeler: {labeler}")
+    print(f"normalizer: {normalizer}")
 
     results: dict[str, dict] = {}
     nprocs = [int(n) for n in args.num_proc_list.split(",") if n.strip()]
@@ -233,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(out / "baseline", ignore_errors=True)
 
-    summary: dict[str, object] = {"corpus": info, "size_mb": mb, "labeler": labeler, "runs": results}
+    summary: dict[str, object] = {
+        "corpus": info, "size_mb": mb, "labeler": labeler, "normalizer": normalizer, "runs": results
+    }
     print("\n== against the targets ==")
     base = results.get("baseline")
     one = results.get("build-np1")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build and install the compiled labeler (zhwb_native) on a machine that reaches Debian's
+# Build and install the compiled module (zhwb_native) on a machine that reaches Debian's
 # package archive but not crates.io: the crates it needs (pyo3 0.17, regex 1.7,
 # fancy-regex 0.7) come from Debian's librust-*-dev packages, which install a cargo
 # directory registry under /usr/share/cargo/registry. Where crates.io is reachable,
@@ -14,7 +14,7 @@ packages=(librust-pyo3-dev librust-regex-dev librust-fancy-regex-dev)
 
 command -v cargo >/dev/null || export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v cargo >/dev/null; then
-  echo "install-offline: no cargo on this machine; the Python labeler will be used" >&2
+  echo "install-offline: no cargo on this machine; the Python code will be used" >&2
   exit 1
 fi
 if ! ls -d "$registry"/pyo3-0.17.* "$registry"/fancy-regex-0.7.* >/dev/null 2>&1; then

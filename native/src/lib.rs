@@ -1,6 +1,9 @@
-//! A compiled twin of `builder/labeling/labeler.py`.
+//! Compiled twins of the per-document core: the rule labeler (this file), the
+//! normalizer (`normalize.rs`) and the corpus signal's line filter (`corpus_signal.rs`).
+//! In each case the Python code is the reference and differential tests hold the twin
+//! to its output; the package runs without this module, only slower.
 //!
-//! The Python labeler is the reference: this crate runs the same passes in the
+//! The labeler: the Python labeler is the reference: this crate runs the same passes in the
 //! same order over the same rules (handed over by `builder.labeling.native`, which
 //! also decides when this labeler may be used), and the differential tests in
 //! `tests/test_native_labeler.py` hold the two to identical spans. Offsets are
