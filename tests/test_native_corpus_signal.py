@@ -10,7 +10,6 @@ generated documents and Hypothesis line mixtures.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from types import ModuleType
 
@@ -20,23 +19,12 @@ from hypothesis import strategies as st
 
 from builder.labeling import label
 from builder.labeling.corpus_signal import RepeatedLineSignal, _native_filter, line_hash
-from builder.native_engine import ENV_VAR
 from builder.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 
-try:
-    import zhwb_native
-except ImportError:  # pragma: no cover - depends on the machine
-    zhwb_native = None
-    if os.environ.get("ZHWB_REQUIRE_NATIVE") == "1":
-        raise
-pytestmark = pytest.mark.skipif(zhwb_native is None, reason="the compiled module is not installed (pip install ./native)")
+pytestmark = pytest.mark.usefixtures("zhwb_native")  # skips without the module (see conftest)
 
-
-@pytest.fixture(autouse=True)
-def _native_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ENV_VAR, raising=False)
 
 
 def _hashlib(text: str) -> int:
@@ -44,7 +32,7 @@ def _hashlib(text: str) -> int:
 
 
 @pytest.mark.parametrize("length", [0, 1, 2, 63, 64, 127, 128, 129, 255, 256, 257, 1000, 4097])
-def test_hash_equals_hashlib_around_block_sizes(length: int) -> None:
+def test_hash_equals_hashlib_around_block_sizes(length: int, zhwb_native: ModuleType) -> None:
     for alphabet in ("a", "党建", "é\U00020000 "):
         text = (alphabet * length)[:length]
         assert zhwb_native.line_hash64(text) == _hashlib(text)
@@ -53,6 +41,8 @@ def test_hash_equals_hashlib_around_block_sizes(length: int) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=400))
 def test_hash_equals_hashlib_on_any_text(text: str) -> None:
+    import zhwb_native  # the module-level mark has skipped this file without it
+
     assert zhwb_native.line_hash64(text) == _hashlib(text)
     assert zhwb_native.line_hash64(text.strip()) == line_hash(text)
 

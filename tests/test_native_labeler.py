@@ -15,7 +15,6 @@ Without the compiled module these tests skip, unless ``ZHWB_REQUIRE_NATIVE=1``
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -32,18 +31,8 @@ from builder.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 
-try:
-    import zhwb_native
-except ImportError:  # pragma: no cover - depends on the machine
-    zhwb_native = None
-    if os.environ.get("ZHWB_REQUIRE_NATIVE") == "1":
-        raise
-pytestmark = pytest.mark.skipif(zhwb_native is None, reason="the compiled labeler is not installed (pip install ./native)")
+pytestmark = pytest.mark.usefixtures("zhwb_native")  # skips without the module (see conftest)
 
-
-@pytest.fixture(autouse=True)
-def _native_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ENV_VAR, raising=False)
 
 
 def _compiled() -> NativeLabeler:
@@ -165,9 +154,9 @@ def _all_chars() -> str:
     return "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
 
 
-def _disagreements(pattern: str, ignore_case: bool, chars: str) -> set[str]:
+def _disagreements(engine: ModuleType, pattern: str, ignore_case: bool, chars: str) -> set[str]:
     python = {m.start() for m in re.finditer(pattern, chars, re.IGNORECASE if ignore_case else 0)}
-    rust = {s for s, _ in zhwb_native.find_all(pattern, chars, ignore_case)}
+    rust = {s for s, _ in engine.find_all(pattern, chars, ignore_case)}
     return {chars[i] for i in python ^ rust}
 
 
@@ -181,15 +170,15 @@ def _icase_letters() -> set[str]:
     return letters
 
 
-def test_the_engines_disagree_only_where_the_data_file_says() -> None:
+def test_the_engines_disagree_only_where_the_data_file_says(zhwb_native: ModuleType) -> None:
     chars = _all_chars()
     listed = divergent_chars()
     assert set(listed) >= {r"\s", "(?i)i"}
     found: dict[str, set[str]] = {}
     for pattern in CONSTRUCTS:
-        found[pattern] = _disagreements(pattern, False, chars)
+        found[pattern] = _disagreements(zhwb_native, pattern, False, chars)
     for letter in sorted(_icase_letters() | {"i"}):
-        found[f"(?i){letter}"] = _disagreements(re.escape(letter), True, chars)
+        found[f"(?i){letter}"] = _disagreements(zhwb_native, re.escape(letter), True, chars)
     guarded = set().union(*listed.values())
     for pattern, chars_found in found.items():
         assert chars_found <= guarded, f"{pattern}: engines disagree on {sorted(map(hex, map(ord, chars_found - guarded)))}"

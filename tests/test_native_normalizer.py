@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -33,13 +32,7 @@ from builder.normalize.pipeline import NormalizedText, normalize_in_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
-try:
-    import zhwb_native
-except ImportError:  # pragma: no cover - depends on the machine
-    zhwb_native = None
-    if os.environ.get("ZHWB_REQUIRE_NATIVE") == "1":
-        raise
-pytestmark = pytest.mark.skipif(zhwb_native is None, reason="the compiled module is not installed (pip install ./native)")
+pytestmark = pytest.mark.usefixtures("zhwb_native")  # skips without the module (see conftest)
 
 #: the only reasons the twin may give for handing a text to Python
 ALLOWED_FALLBACKS = {
@@ -50,10 +43,6 @@ ALLOWED_FALLBACKS = {
     "t2s moved a line break",
 }
 
-
-@pytest.fixture(autouse=True)
-def _native_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ENV_VAR, raising=False)
 
 
 def _compiled() -> NativeNormalizer:

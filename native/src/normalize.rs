@@ -1,4 +1,4 @@
-//! A compiled twin of `builder/normalize/pipeline.py` for the default configuration.
+//! A compiled twin of `builder/normalize/pipeline.py` (configurations with every step on).
 //!
 //! The Python normalizer is the reference. This module runs the same steps in the
 //! same order on code points (`Vec<char>`, so every offset is a Python offset), builds
@@ -7,10 +7,12 @@
 //! text, alignment and counts.
 //!
 //! What it does not do, it hands back: `normalize` returns `None` (and the caller
-//! runs the Python pipeline) when OpenCC changes the length of a line, when a repair
-//! is still pending after the first round, or when edits would overlap. OpenCC and
-//! the ftfy step (only when its cheap check finds a candidate) are called through the
-//! Python callables it is given. The data patterns
+//! runs the Python pipeline) when OpenCC changes the length of a piece, when a repair
+//! is still pending after the first round, or when edits would overlap. OpenCC is
+//! called through its C API (`OpenccC`, or the Python binding when that is missing) and
+//! ftfy through the Python step (only when its cheap check finds a candidate); neither
+//! is reimplemented. One scan per text classifies every character for all the steps'
+//! cheap checks (`Normalizer::scan`), so a step that cannot apply costs nothing. The data patterns
 //! (pinyin syllables, URLs, bibliography lines, list numerals, the mojibake hint, the
 //! artifact lexicon) and the character classes come from the Python side.
 
