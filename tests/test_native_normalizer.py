@@ -111,6 +111,8 @@ PIECES = [
     " ", "  ", "\u3000", "\xa0", "\t", "\n", "\n\n", "\r\n", "\r", "\x00", "\x85", "\ufeff",
     "å…šå»º", "Ã©", "鍏氬缓", "宸ヤ綔", "效劳", "怎么写作", "群众", "〞", "〝", "原那么", "广阔党员",
     "开展", "可持续开展", "摘 要 ", "关 键 词", "中 二.", "甲 乙", "浏览", "項目", "äœ",
+    # Chinese taken through UTF-8→GBK and then UTF-8→cp1252: ftfy's repair leaves GBK mojibake
+    "æµœçƒ˜çš¯ç¼‡ã‚„ç´¬", "ç¼‡ã‚„ç´¬", "ç’§å±½ç°¢å®„â„ƒå¹¢",
 ]
 
 
@@ -124,6 +126,17 @@ def test_same_result_on_texts_made_of_the_pieces_steps_react_to(pieces: list[str
 @given(st.text(alphabet=st.sampled_from("党建發展(fā)?\ufffd,.;:!?()\"“” \u3000\n\r\x00一二.aé"), max_size=60))
 def test_same_result_on_short_random_texts(raw: str) -> None:
     _compare(raw)
+
+
+@pytest.mark.parametrize("word", ["人民群众", "赌庇峡洱", "干部学习"])
+def test_ftfy_then_gbk_repair_in_one_round(word: str) -> None:
+    """ftfy can turn Latin-1 mojibake into GBK mojibake; the GBK step must see its output
+    in the same round (a regression: the twin once checked the text from before ftfy)."""
+    raw = word.encode("utf-8").decode("gbk").encode("utf-8").decode("cp1252", errors="strict")
+    got = _compiled().normalize(raw)
+    expected = normalize_in_python(raw)
+    assert expected.edit_counts["mojibake"] and expected.edit_counts["gbk_mojibake"]
+    assert got is not None and _fields(got) == _fields(expected)
 
 
 def test_a_pending_repair_is_handed_to_python() -> None:

@@ -259,6 +259,8 @@ def _build(config: NormalizerConfig) -> tuple[NativeNormalizer | None, str]:
         return NativeNormalizer(config, module), "ok"
     except ValueError as exc:
         return None, f"data patterns do not compile natively: {exc}"
+    except TypeError as exc:  # the module does not read this spec (built from other sources)
+        return None, f"the installed module does not match this package (reinstall ./native): {exc}"
 
 
 def native_normalizer(config: NormalizerConfig) -> NativeNormalizer | None:

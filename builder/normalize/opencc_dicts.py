@@ -38,10 +38,6 @@ import opencc
 __all__ = ["changing_chars", "character_sets", "config_path", "dictionary_files", "extension_file"]
 
 
-def _share_dir() -> Path:
-    return Path(opencc.__file__).resolve().parent / "clib" / "share" / "opencc"
-
-
 def _tool() -> Path:
     return Path(opencc.__file__).resolve().parent / "clib" / "bin" / "opencc_dict"
 
@@ -59,10 +55,16 @@ def _dict_entries(node: object) -> Iterator[dict]:
 
 
 def config_path(config: str) -> Path | None:
-    """The JSON file of the packaged configuration ``config`` (``t2s``, ``t2s.json``), or None."""
-    name = config if config.endswith(".json") else f"{config}.json"
-    path = _share_dir() / name
-    return path if path.is_file() else None
+    """The JSON file the OpenCC binding opens for ``config`` (``t2s``, ``t2s.json``, a path),
+    resolved the binding's way (a file of that name in the working folder comes first),
+    or None when there is none."""
+    from builder.normalize.t2s import converter  # it imports this module's package
+
+    try:
+        resolved = Path(converter(config).config)
+    except Exception:  # noqa: BLE001 - the binding raises its own error types
+        return None
+    return resolved if resolved.is_file() else None
 
 
 def extension_file() -> str | None:
@@ -72,15 +74,16 @@ def extension_file() -> str | None:
 
 
 def dictionary_files(config: str) -> list[Path] | None:
-    """The dictionary files the configuration ``config`` (``t2s``, ``t2s.json``) reads,
-    or None when it is not a packaged configuration."""
+    """The dictionary files the configuration ``config`` reads (next to its JSON, where
+    OpenCC looks for them), or None when the configuration cannot be found or names a
+    kind of dictionary this module cannot read."""
     path = config_path(config)
     if path is None:
         return None
     entries = list(_dict_entries(json.loads(path.read_text(encoding="utf-8"))))
     if any(e["type"] not in ("ocd2", "text") for e in entries):
         return None
-    return [_share_dir() / e["file"] for e in entries]
+    return [path.parent / e["file"] for e in entries]
 
 
 def _read_text_dictionary(path: Path) -> list[tuple[str, list[str]]]:

@@ -37,7 +37,8 @@ struct OpenccC {
     close: unsafe extern "C" fn(*mut c_void) -> c_int,
 }
 
-// SAFETY: the converter is only used while the GIL is held (one thread at a time).
+// SAFETY: the handle is only used from `Normalizer::normalize`, which holds the GIL
+// except while the Python callbacks run; OpenCC's converter is read-only once opened.
 unsafe impl Send for OpenccC {}
 
 extern "C" {
@@ -1498,14 +1499,13 @@ impl Normalizer {
             changed = true;
             scan = self.scan(&text);
         }
-        let mut repaired = false;
-        if scan.hint_pair {
-            repaired |= edit_step!(self.mojibake(py, &text)?);
+        // ftfy can turn Latin-1 mojibake into GBK mojibake, which the next step repairs
+        // in the same round: scan again after it
+        if scan.hint_pair && edit_step!(self.mojibake(py, &text)?) {
+            changed = true;
+            scan = self.scan(&text);
         }
-        if scan.has(F_GBK_LEAD) {
-            repaired |= edit_step!(self.gbk_mojibake(&text, self.fam.gbk_mojibake));
-        }
-        if repaired {
+        if scan.has(F_GBK_LEAD) && edit_step!(self.gbk_mojibake(&text, self.fam.gbk_mojibake)) {
             changed = true;
             scan = self.scan(&text);
         }
