@@ -973,11 +973,12 @@ impl Normalizer {
         t: &[char],
         as_str: impl FnOnce() -> PyResult<PyObject>,
     ) -> PyResult<Outcome<Option<(Vec<char>, usize)>>> {
-        // pieces that may change: runs between characters no key holds (a line break
-        // is one), holding a character some entry changes
+        // without the dictionaries' character sets the whole text goes to OpenCC
+        let whole = self.t2s_changing.is_none() || self.t2s_keyed.is_none();
+        // else the pieces that may change: runs between characters no key holds (a line
+        // break is one) that hold a character some entry changes
         let mut lines: Vec<(usize, usize)> = Vec::new();
-        let mut all = true;
-        if self.t2s_changing.is_some() && self.t2s_keyed.is_some() {
+        if !whole {
             let mut start = 0;
             let mut may_change = false;
             for k in 0..=t.len() {
@@ -985,8 +986,6 @@ impl Normalizer {
                 if f & F_KEYED == 0 {
                     if may_change {
                         lines.push((start, k));
-                    } else if k > start || k < t.len() {
-                        all = false;
                     }
                     start = k + 1;
                     may_change = false;
@@ -998,7 +997,7 @@ impl Normalizer {
                 return Ok(Ok(None));
             }
         }
-        if all {
+        if whole {
             let new = match self.opencc(py, t, as_str)? {
                 Ok(new) => new,
                 Err(why) => return Ok(Err(why)),
